@@ -1,0 +1,13 @@
+// Command domainsync keeps a WHMCS installation's domains in step with the
+// registrars that hold them. See README.md.
+package main
+
+import (
+	"os"
+
+	"github.com/domainsync/domainsync/cmd"
+)
+
+func main() {
+	os.Exit(cmd.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
