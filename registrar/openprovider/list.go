@@ -1,0 +1,245 @@
+package openprovider
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/semaphore"
+
+	"github.com/domainsync/domainsync/registrar"
+)
+
+// ListPage fetches one page of the portfolio: GET /v1beta/domains with
+// limit, offset and order_by.id=asc. total is the number of all live
+// domains the reply reports (-1 when it sent none). Records that could not
+// be decoded completely are returned with Invalid set; an item that is not
+// a domain object at all fails the page.
+func (c *Client) ListPage(ctx context.Context, offset, limit int) (records []registrar.Record, total int, err error) {
+	ds, total, err := c.page(ctx, offset, limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	records = make([]registrar.Record, len(ds))
+	for i, d := range ds {
+		records[i] = d.rec
+	}
+	return records, total, nil
+}
+
+func (c *Client) page(ctx context.Context, offset, limit int) ([]decoded, int, error) {
+	if limit < 1 || limit > PageSize || offset < 0 {
+		return nil, 0, fmt.Errorf("openprovider: page offset %d, limit %d: limit must be 1..%d and offset not negative", offset, limit, PageSize)
+	}
+	q := url.Values{}
+	q.Set("limit", strconv.Itoa(limit))
+	q.Set("offset", strconv.Itoa(offset))
+	q.Set("order_by.id", "asc")
+	env, err := c.call(ctx, request{kind: kindList, method: http.MethodGet, path: "/v1beta/domains", query: q})
+	if err != nil {
+		return nil, 0, err
+	}
+	ld, err := decodeListData(env.Data)
+	if err != nil {
+		return nil, 0, &registrar.Error{Kind: registrar.KindInvalidReply, Registrar: Name,
+			Message: fmt.Sprintf("page at offset %d: %v", offset, err)}
+	}
+	ds := make([]decoded, 0, len(ld.Items))
+	for i, raw := range ld.Items {
+		d, ok := decodeDomain(raw)
+		if !ok {
+			return nil, 0, &registrar.Error{Kind: registrar.KindInvalidReply, Registrar: Name,
+				Message: fmt.Sprintf("page at offset %d: result %d is not a domain object: %s", offset, i, clip(raw))}
+		}
+		ds = append(ds, d)
+	}
+	return ds, ld.Total, nil
+}
+
+// List implements registrar.Registrar. It pages through the portfolio with
+// limit=1000 and order_by.id=asc: the first page gives total, the others are
+// fetched at most Concurrency at a time and streamed to fn in page (id)
+// order, de-duplicated by id. The listing can change while it is read: a
+// domain added shifts later items forward (a duplicate, dropped) and a
+// domain removed shifts them back (one item skipped). So when the totals of
+// the pages differ, or the number of distinct domains seen differs from the
+// last total, the portfolio is read once more and the domains not seen yet
+// are streamed after the others.
+func (c *Client) List(ctx context.Context, total func(int), fn func(registrar.Record) error) error {
+	if fn == nil {
+		fn = func(registrar.Record) error { return nil }
+	}
+	if err := c.Login(ctx); err != nil {
+		return err
+	}
+	first, t0, err := c.page(ctx, 0, PageSize)
+	if err != nil {
+		return err
+	}
+	if total != nil {
+		total(t0)
+	}
+	em := &emitter{seen: map[string]bool{}, fn: fn}
+	if err := em.emit(first); err != nil {
+		return err
+	}
+	if t0 < 0 {
+		// No total: read pages one by one until a short one.
+		for off, n := PageSize, len(first); n == PageSize; off += PageSize {
+			ds, _, err := c.page(ctx, off, PageSize)
+			if err != nil {
+				return err
+			}
+			if err := em.emit(ds); err != nil {
+				return err
+			}
+			n = len(ds)
+		}
+		return nil
+	}
+
+	tr := totals{first: t0, last: t0, max: t0}
+	if err := c.sweep(ctx, PageSize, &tr, em); err != nil {
+		return err
+	}
+	if tr.changed || em.count != tr.last {
+		c.log.Info("openprovider: the portfolio changed while it was listed; reading it once more",
+			"first_total", t0, "last_total", tr.last, "seen", em.count)
+		again := totals{first: tr.last, last: tr.last, max: tr.last}
+		if err := c.sweep(ctx, 0, &again, em); err != nil {
+			return err
+		}
+		if again.changed || em.count < again.last {
+			c.log.Warn("openprovider: the portfolio kept changing while it was listed",
+				"total", again.last, "seen", em.count)
+		}
+	}
+	return nil
+}
+
+// totals tracks the totals the pages of one sweep reported.
+type totals struct {
+	first, last, max int
+	changed          bool
+}
+
+func (t *totals) add(n int) {
+	if n < 0 {
+		return
+	}
+	if n != t.first {
+		t.changed = true
+	}
+	t.last = n
+	t.max = max(t.max, n)
+}
+
+// sweep reads the pages from offset from up to the highest total seen,
+// streaming them in order; pages beyond the first plan are added when a
+// later total is higher.
+func (c *Client) sweep(ctx context.Context, from int, tr *totals, em *emitter) error {
+	next := from
+	for round := 0; next < tr.max && round < 10; round++ {
+		var offsets []int
+		for off := next; off < tr.max; off += PageSize {
+			offsets = append(offsets, off)
+		}
+		next = offsets[len(offsets)-1] + PageSize
+		err := c.fetchPages(ctx, offsets, func(ds []decoded, t int) error {
+			tr.add(t)
+			return em.emit(ds)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fetchPages fetches the pages at offsets with bounded concurrency and
+// hands them to each in offset order. At most 2×Concurrency pages are held
+// in memory. It returns after every request it started has finished.
+func (c *Client) fetchPages(ctx context.Context, offsets []int, each func([]decoded, int) error) error {
+	type result struct {
+		ds    []decoded
+		total int
+		err   error
+		slot  bool // holds a window slot
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make([]chan result, len(offsets))
+	for i := range results {
+		results[i] = make(chan result, 1)
+	}
+	window := semaphore.NewWeighted(int64(2 * c.conc))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var g errgroup.Group
+		g.SetLimit(c.conc)
+		for i, off := range offsets {
+			if err := window.Acquire(ctx, 1); err != nil {
+				for _, ch := range results[i:] {
+					ch <- result{err: err}
+				}
+				break
+			}
+			g.Go(func() error {
+				ds, t, err := c.page(ctx, off, PageSize)
+				results[i] <- result{ds, t, err, true}
+				return nil
+			})
+		}
+		g.Wait()
+	}()
+	defer func() { cancel(); <-done }()
+	for i := range offsets {
+		var r result
+		select {
+		case r = <-results[i]:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if r.slot {
+			window.Release(1)
+		}
+		if r.err != nil {
+			return r.err
+		}
+		if err := each(r.ds, r.total); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// emitter streams records to fn once per id.
+type emitter struct {
+	seen  map[string]bool
+	count int
+	fn    func(registrar.Record) error
+}
+
+func (e *emitter) emit(ds []decoded) error {
+	for _, d := range ds {
+		key := d.rec.ID
+		if key == "" && d.rec.Name != "" {
+			key = "name:" + d.rec.Name
+		}
+		if key != "" {
+			if e.seen[key] {
+				continue
+			}
+			e.seen[key] = true
+		}
+		e.count++
+		if err := e.fn(d.rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}

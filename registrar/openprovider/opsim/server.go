@@ -1,0 +1,928 @@
+// Package opsim is a simulated Openprovider REST API (v1beta) for tests,
+// benchmarks and the demo: login with expiring tokens, ListDomains,
+// GetDomain and UpdateDomain with the live API's habits
+// (docs/openprovider-api.md §13), fault injection, and a request log.
+// It never reaches the real registrar.
+package opsim
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	mrand "math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/net/idna"
+)
+
+// Defaults for the zero values of Options.
+const (
+	DefaultUsername   = "reseller"
+	DefaultPassword   = "sim-password"
+	DefaultResellerID = 123456
+	DefaultTokenTTL   = 48 * time.Hour // Openprovider tokens last 2 days (§4.2)
+	DefaultLoginLimit = 30             // token requests per minute (§12)
+)
+
+// Options configure a Server.
+type Options struct {
+	Username, Password string // accepted credentials
+	ResellerID         int64
+	Domains            []Domain // the initial portfolio
+
+	TokenTTL time.Duration    // token lifetime
+	Now      func() time.Time // the clock (tokens, last_changed); nil = time.Now
+
+	AuthFailStatus int // HTTP status of a 196 reply; 0 = 401
+	ErrorStatus    int // HTTP status of other error replies; 0 = 500
+
+	// EmptyResults sends "results":[] when nothing matches; by default the
+	// key is left out, as the live API may do (§5.2).
+	EmptyResults bool
+	// LoginLimit is how many logins a minute are answered before code 50;
+	// 0 = 30, negative = no limit.
+	LoginLimit int
+	// Seed drives the random faults (ErrorRate, TruncateRate).
+	Seed int64
+}
+
+// Faults are injected into replies. They can be changed at any time.
+type Faults struct {
+	Latency         time.Duration // added to every request
+	ErrorRate       float64       // share of requests answered with a bare HTTP 500 (no JSON)
+	TruncateRate    float64       // share of replies cut short (the connection closes mid-body)
+	SlowBody        time.Duration // pause after the first half of every reply body
+	Maintenance     bool          // every call answered with code 4005 and maintenance:true
+	MaintenanceFlag bool          // successful replies carry maintenance:true
+	RateLimited     bool          // every call answered with code 50
+	AccessDenied    bool          // every call answered with code 10005
+	Warnings        []Warning     // added to every successful reply
+}
+
+// Warning is an entry of a reply's warnings[].
+type Warning struct {
+	Code int    `json:"code"`
+	Desc string `json:"desc"`
+	Data string `json:"data,omitempty"`
+}
+
+// Request is one request as received, with the reply's status and code.
+type Request struct {
+	Time      time.Time
+	Method    string
+	Path      string
+	Query     string // canonical (sorted) query
+	Body      string // the login password is replaced with ********
+	Token     string // bearer token sent, "" for none
+	UserAgent string
+	Status    int // HTTP status of the reply
+	Code      int // the reply's code (-1 when it had no JSON envelope)
+}
+
+// Key identifies identical requests: method, path, query and body.
+func (r Request) Key() string { return r.Method + " " + r.Path + "?" + r.Query + " " + r.Body }
+
+// Server is the simulated API. It is an http.Handler; Start serves it on
+// a loopback port. All methods are safe for concurrent use.
+type Server struct {
+	opts Options
+
+	mu        sync.Mutex
+	domains   map[int64]*Domain
+	order     []int64 // ids, ascending
+	tokens    map[string]time.Time
+	logins    []time.Time
+	faults    Faults
+	failNext  []int
+	updateErr map[int64]Warning
+	rnd       *mrand.Rand
+	reqs      []Request
+	hook      func(Request)
+}
+
+// New builds a server holding opts.Domains.
+func New(opts Options) *Server {
+	if opts.Username == "" {
+		opts.Username = DefaultUsername
+	}
+	if opts.Password == "" {
+		opts.Password = DefaultPassword
+	}
+	if opts.ResellerID == 0 {
+		opts.ResellerID = DefaultResellerID
+	}
+	if opts.TokenTTL == 0 {
+		opts.TokenTTL = DefaultTokenTTL
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.AuthFailStatus == 0 {
+		opts.AuthFailStatus = http.StatusUnauthorized
+	}
+	if opts.ErrorStatus == 0 {
+		opts.ErrorStatus = http.StatusInternalServerError
+	}
+	if opts.LoginLimit == 0 {
+		opts.LoginLimit = DefaultLoginLimit
+	}
+	s := &Server{
+		opts:      opts,
+		domains:   map[int64]*Domain{},
+		tokens:    map[string]time.Time{},
+		updateErr: map[int64]Warning{},
+		rnd:       mrand.New(mrand.NewPCG(uint64(opts.Seed), 0x5eed)),
+	}
+	for _, d := range opts.Domains {
+		s.Add(d)
+	}
+	s.opts.Domains = nil
+	return s
+}
+
+// Start serves the simulator on 127.0.0.1 at a free port. It returns the
+// base URL (without /v1beta) and a function that stops the server.
+func (s *Server) Start() (baseURL string, stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	return "http://" + ln.Addr().String(), func() { srv.Close() }, nil
+}
+
+// TB is the part of testing.TB that StartTB uses.
+type TB interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+}
+
+// StartTB builds and starts a server for a test and stops it when the
+// test ends. It returns the server and its base URL.
+func StartTB(tb TB, opts Options) (*Server, string) {
+	tb.Helper()
+	s := New(opts)
+	u, stop, err := s.Start()
+	if err != nil {
+		tb.Fatalf("opsim: start: %v", err)
+	}
+	tb.Cleanup(stop)
+	return s, u
+}
+
+// Username and Password return the accepted credentials.
+func (s *Server) Username() string { return s.opts.Username }
+
+// Password returns the accepted password.
+func (s *Server) Password() string { return s.opts.Password }
+
+// Add adds (or replaces) a domain; an id of 0 gets the next free id, which
+// is returned.
+func (s *Server) Add(d Domain) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d.ID == 0 {
+		d.ID = FirstGeneratedID
+		if n := len(s.order); n > 0 {
+			d.ID = max(d.ID, s.order[n-1]+1)
+		}
+	}
+	if d.DeletedAt == "" {
+		d.DeletedAt = NoDate
+	}
+	c := d.clone()
+	if _, ok := s.domains[d.ID]; !ok {
+		i, _ := slices.BinarySearch(s.order, d.ID)
+		s.order = slices.Insert(s.order, i, d.ID)
+	}
+	s.domains[d.ID] = &c
+	return d.ID
+}
+
+// Remove removes a domain (as a transfer away would); it reports whether
+// it was there.
+func (s *Server) Remove(id int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.domains[id]; !ok {
+		return false
+	}
+	delete(s.domains, id)
+	i, _ := slices.BinarySearch(s.order, id)
+	s.order = slices.Delete(s.order, i, i+1)
+	return true
+}
+
+// Domain returns a copy of a domain.
+func (s *Server) Domain(id int64) (Domain, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.domains[id]
+	if !ok {
+		return Domain{}, false
+	}
+	return d.clone(), true
+}
+
+// Find returns a copy of the domain with this full (ASCII) name, live ones
+// first.
+func (s *Server) Find(fullName string) (Domain, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var found *Domain
+	for _, id := range s.order {
+		d := s.domains[id]
+		if strings.EqualFold(d.FullName(), fullName) && (found == nil || found.IsDeleted) {
+			found = d
+		}
+	}
+	if found == nil {
+		return Domain{}, false
+	}
+	return found.clone(), true
+}
+
+// Domains returns a copy of every domain, by id.
+func (s *Server) Domains() []Domain {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Domain, 0, len(s.order))
+	for _, id := range s.order {
+		out = append(out, s.domains[id].clone())
+	}
+	return out
+}
+
+// Len is the number of domains, deleted ones included.
+func (s *Server) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.order)
+}
+
+// Update changes a domain in place; it reports whether the domain exists.
+func (s *Server) Update(id int64, f func(*Domain)) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.domains[id]
+	if !ok {
+		return false
+	}
+	f(d)
+	d.ID = id
+	return true
+}
+
+// SetUpdateError makes every PUT for the domain fail with code (e.g. 366);
+// code 0 clears it.
+func (s *Server) SetUpdateError(id int64, code int, desc string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if code == 0 {
+		delete(s.updateErr, id)
+		return
+	}
+	s.updateErr[id] = Warning{Code: code, Desc: desc}
+}
+
+// SetFaults replaces the injected faults.
+func (s *Server) SetFaults(f Faults) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = f
+}
+
+// Faults returns the injected faults.
+func (s *Server) Faults() Faults {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.faults
+}
+
+// ChangeFaults edits the injected faults in place.
+func (s *Server) ChangeFaults(f func(*Faults)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f(&s.faults)
+}
+
+// FailNext answers the next len(statuses) requests with these bare HTTP
+// statuses (no JSON body), in order, whatever they ask.
+func (s *Server) FailNext(statuses ...int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failNext = append(s.failNext, statuses...)
+}
+
+// ExpireTokens makes every token issued so far expired (code 196).
+func (s *Server) ExpireTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.tokens)
+}
+
+// SetHook sets a function called for every request after its reply is
+// decided and before it is written (e.g. to change the portfolio between
+// two pages). It runs outside the server's lock.
+func (s *Server) SetHook(f func(Request)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hook = f
+}
+
+// Requests returns the request log.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.reqs)
+}
+
+// ResetRequests clears the request log.
+func (s *Server) ResetRequests() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reqs = nil
+}
+
+// Count returns how many logged requests have this method and path
+// ("" matches any method).
+func (s *Server) Count(method, path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.reqs {
+		if (method == "" || r.Method == method) && r.Path == path {
+			n++
+		}
+	}
+	return n
+}
+
+// CountIdentical returns, for every request key (Request.Key) received
+// more than once, how often it was received.
+func (s *Server) CountIdentical() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	all := map[string]int{}
+	for _, r := range s.reqs {
+		all[r.Key()]++
+	}
+	for k, n := range all {
+		if n < 2 {
+			delete(all, k)
+		}
+	}
+	return all
+}
+
+// MaxIdentical returns the most repeated request key and its count (1 when
+// no request repeated, 0 when there were none).
+func (s *Server) MaxIdentical() (key string, n int) {
+	s.mu.Lock()
+	all := map[string]int{}
+	for _, r := range s.reqs {
+		all[r.Key()]++
+	}
+	s.mu.Unlock()
+	keys := make([]string, 0, len(all))
+	for k := range all {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if all[k] > n {
+			key, n = k, all[k]
+		}
+	}
+	return key, n
+}
+
+// reply is a decided response.
+type reply struct {
+	status int
+	body   []byte
+	code   int // -1: no JSON envelope
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	faults := s.Faults()
+	if faults.Latency > 0 {
+		t := time.NewTimer(faults.Latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
+	rp, truncate := s.decide(r, body, faults)
+
+	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	logged := Request{
+		Time: s.opts.Now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.Query().Encode(),
+		Body: redactBody(r.URL.Path, body), Token: token, UserAgent: r.UserAgent(),
+		Status: rp.status, Code: rp.code,
+	}
+	s.mu.Lock()
+	s.reqs = append(s.reqs, logged)
+	hook := s.hook
+	s.mu.Unlock()
+	if hook != nil {
+		hook(logged)
+	}
+
+	if rp.code >= 0 {
+		w.Header().Set("Content-Type", "application/json")
+	} else {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(rp.body)))
+	w.WriteHeader(rp.status)
+	half := len(rp.body) / 2
+	w.Write(rp.body[:half])
+	if truncate {
+		// Fewer bytes than Content-Length: net/http closes the connection
+		// and the client sees the body cut short.
+		return
+	}
+	if faults.SlowBody > 0 {
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+		t := time.NewTimer(faults.SlowBody)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
+	w.Write(rp.body[half:])
+}
+
+// decide computes the reply for one request.
+func (s *Server) decide(r *http.Request, body []byte, f Faults) (rp reply, truncate bool) {
+	s.mu.Lock()
+	var bare int
+	if len(s.failNext) > 0 {
+		bare, s.failNext = s.failNext[0], s.failNext[1:]
+	} else if f.ErrorRate > 0 && s.rnd.Float64() < f.ErrorRate {
+		bare = http.StatusInternalServerError
+	}
+	truncate = f.TruncateRate > 0 && s.rnd.Float64() < f.TruncateRate
+	s.mu.Unlock()
+	switch {
+	case bare != 0:
+		return reply{status: bare, body: []byte(http.StatusText(bare) + "\n"), code: -1}, false
+	case f.Maintenance:
+		return s.fail(s.opts.ErrorStatus, 4005, "Disabled for maintenance", true), truncate
+	case f.AccessDenied:
+		return s.fail(s.opts.ErrorStatus, 10005, "Access denied.", false), truncate
+	case f.RateLimited:
+		return s.fail(s.opts.ErrorStatus, 50, "Calls limit has been reached", false), truncate
+	}
+	return s.route(r, body, f), truncate
+}
+
+// route dispatches to the endpoints.
+func (s *Server) route(r *http.Request, body []byte, f Faults) reply {
+	p := r.URL.Path
+	switch {
+	case p == "/v1beta/auth/login":
+		if r.Method != http.MethodPost {
+			return bareReply(http.StatusMethodNotAllowed)
+		}
+		return s.login(body, f)
+	case p == "/v1beta/domains" || p == "/v1beta/domains/":
+		if r.Method != http.MethodGet {
+			return bareReply(http.StatusMethodNotAllowed)
+		}
+		if rp, ok := s.authorize(r); !ok {
+			return rp
+		}
+		return s.list(r.URL.Query(), f)
+	case strings.HasPrefix(p, "/v1beta/domains/"):
+		idText := strings.TrimPrefix(p, "/v1beta/domains/")
+		id, err := strconv.ParseInt(idText, 10, 64)
+		if err != nil || strings.Contains(idText, "/") {
+			return bareReply(http.StatusNotFound)
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodPut {
+			return bareReply(http.StatusMethodNotAllowed)
+		}
+		if rp, ok := s.authorize(r); !ok {
+			return rp
+		}
+		if r.Method == http.MethodGet {
+			return s.get(id, r.URL.Query(), f)
+		}
+		return s.update(id, body, f)
+	}
+	return bareReply(http.StatusNotFound)
+}
+
+func bareReply(status int) reply {
+	return reply{status: status, body: []byte(http.StatusText(status) + "\n"), code: -1}
+}
+
+// fail builds an error reply: {"desc":…,"code":…} in the live key order.
+func (s *Server) fail(status, code int, desc string, maintenance bool) reply {
+	b, _ := json.Marshal(struct {
+		Desc        string `json:"desc"`
+		Code        int    `json:"code"`
+		Maintenance bool   `json:"maintenance,omitempty"`
+	}{desc, code, maintenance})
+	return reply{status: status, body: b, code: code}
+}
+
+// ok builds a success reply: {"code":0,"desc":"","data":…}.
+func (s *Server) ok(data any, f Faults) reply {
+	b, err := json.Marshal(struct {
+		Code        int       `json:"code"`
+		Desc        string    `json:"desc"`
+		Data        any       `json:"data"`
+		Warnings    []Warning `json:"warnings,omitempty"`
+		Maintenance bool      `json:"maintenance,omitempty"`
+	}{0, "", data, f.Warnings, f.MaintenanceFlag})
+	if err != nil {
+		return s.fail(http.StatusInternalServerError, 999, "simulator could not encode the reply: "+err.Error(), false)
+	}
+	return reply{status: http.StatusOK, body: b, code: 0}
+}
+
+// badRequest answers a malformed parameter. The live reply for this was
+// not observed; a gRPC-gateway answers InvalidArgument (code 3) with 400.
+func (s *Server) badRequest(desc string) reply {
+	return s.fail(http.StatusBadRequest, 3, desc, false)
+}
+
+// login answers POST /v1beta/auth/login. The body is JSON with or without
+// a Content-Type.
+func (s *Server) login(body []byte, f Faults) reply {
+	var req struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+		IP       string `json:"ip"`
+	}
+	now := s.opts.Now()
+	s.mu.Lock()
+	if s.opts.LoginLimit > 0 {
+		recent := s.logins[:0]
+		for _, t := range s.logins {
+			if now.Sub(t) < time.Minute {
+				recent = append(recent, t)
+			}
+		}
+		s.logins = append(recent, now)
+		if len(s.logins) > s.opts.LoginLimit {
+			s.mu.Unlock()
+			return s.fail(s.opts.ErrorStatus, 50, "Calls limit has been reached", false)
+		}
+	}
+	s.mu.Unlock()
+	if json.Unmarshal(body, &req) != nil || req.Username != s.opts.Username || req.Password != s.opts.Password {
+		return s.fail(s.opts.AuthFailStatus, 196, "Authentication/Authorization Failed", false)
+	}
+	var raw [16]byte
+	rand.Read(raw[:])
+	token := hex.EncodeToString(raw[:])
+	s.mu.Lock()
+	s.tokens[token] = now.Add(s.opts.TokenTTL)
+	s.mu.Unlock()
+	return s.ok(struct {
+		Token      string `json:"token"`
+		ResellerID int64  `json:"reseller_id"`
+	}{token, s.opts.ResellerID}, f)
+}
+
+// authorize checks the bearer token: missing, unknown or expired → 196.
+func (s *Server) authorize(r *http.Request) (reply, bool) {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	s.mu.Lock()
+	exp, known := s.tokens[token]
+	valid := ok && known && s.opts.Now().Before(exp)
+	s.mu.Unlock()
+	if !valid {
+		return s.fail(s.opts.AuthFailStatus, 196, "Authentication/Authorization Failed", false), false
+	}
+	return reply{}, true
+}
+
+// filter is a parsed ListDomains query.
+type filter struct {
+	limit, offset int
+	id            int64
+	fullName      string
+	pattern       string
+	extension     string
+	status        string
+	notStatus     []string
+	deleted       bool
+	desc          bool
+	byName        bool
+}
+
+var errBadStatus = errors.New("Invalid status for domain")
+
+func parseFilter(q url.Values) (filter, error) {
+	f := filter{limit: 100}
+	intParam := func(name string, dst *int64) error {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 32)
+			if err != nil {
+				return errors.New("invalid value for " + name + ": " + strconv.Quote(v))
+			}
+			*dst = n
+		}
+		return nil
+	}
+	var limit, offset int64
+	if err := intParam("limit", &limit); err != nil {
+		return f, err
+	}
+	if err := intParam("offset", &offset); err != nil {
+		return f, err
+	}
+	if err := intParam("id", &f.id); err != nil {
+		return f, err
+	}
+	switch {
+	case limit > 1000:
+		f.limit = 1000 // the API's maximum
+	case limit > 0:
+		f.limit = int(limit)
+	}
+	f.offset = int(max(offset, 0))
+	f.fullName = q.Get("full_name")
+	f.pattern = q.Get("domain_name_pattern")
+	f.extension = q.Get("extension")
+	f.status = q.Get("status")
+	f.notStatus = q["status_not_equal"]
+	for _, st := range append([]string{f.status}, f.notStatus...) {
+		if st != "" && !isUpperCode(st) {
+			return f, errBadStatus
+		}
+	}
+	switch v := q.Get("is_deleted"); v {
+	case "", "false", "0":
+	case "true", "1":
+		f.deleted = true
+	default:
+		return f, errors.New("invalid value for is_deleted: " + strconv.Quote(v))
+	}
+	f.desc = strings.EqualFold(q.Get("order_by.id"), "desc")
+	if v := q.Get("order_by.domain_name"); v != "" {
+		f.byName, f.desc = true, strings.EqualFold(v, "desc")
+	}
+	return f, nil
+}
+
+// isUpperCode reports whether s looks like a status code: upper-case
+// letters only (lower case gets 515 from the live API, §9).
+func isUpperCode(s string) bool {
+	if s == "" || len(s) > 8 {
+		return false
+	}
+	for _, r := range s {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+// toASCII lower-cases a name and turns Unicode labels into punycode.
+func toASCII(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if a, err := idna.Lookup.ToASCII(s); err == nil {
+		return a
+	}
+	return s
+}
+
+func (f filter) match(d *Domain) bool {
+	if d.IsDeleted != f.deleted {
+		return false
+	}
+	if f.id != 0 && d.ID != f.id {
+		return false
+	}
+	if f.fullName != "" && toASCII(d.FullName()) != toASCII(f.fullName) {
+		return false
+	}
+	if f.extension != "" && toASCII(strings.TrimPrefix(f.extension, ".")) != toASCII(d.Domain.Extension) {
+		return false
+	}
+	if f.pattern != "" {
+		pat := strings.ToLower(f.pattern)
+		if !strings.Contains(pat, "*") {
+			pat = toASCII(pat)
+		}
+		if !glob(pat, toASCII(d.Domain.Name)) {
+			return false
+		}
+	}
+	if f.status != "" && d.Status != f.status {
+		return false
+	}
+	return !slices.Contains(f.notStatus, d.Status)
+}
+
+// glob matches s against a pattern where * matches any run of characters.
+func glob(pattern, s string) bool {
+	parts := strings.Split(pattern, "*")
+	if len(parts) == 1 {
+		return pattern == s
+	}
+	if !strings.HasPrefix(s, parts[0]) {
+		return false
+	}
+	s = s[len(parts[0]):]
+	for _, p := range parts[1 : len(parts)-1] {
+		i := strings.Index(s, p)
+		if i < 0 {
+			return false
+		}
+		s = s[i+len(p):]
+	}
+	return strings.HasSuffix(s, parts[len(parts)-1])
+}
+
+// list answers GET /v1beta/domains.
+func (s *Server) list(q url.Values, f Faults) reply {
+	flt, err := parseFilter(q)
+	if err == errBadStatus {
+		return s.fail(s.opts.ErrorStatus, 515, err.Error(), false)
+	}
+	if err != nil {
+		return s.badRequest(err.Error())
+	}
+	s.mu.Lock()
+	var matched []*Domain
+	for _, id := range s.order {
+		if d := s.domains[id]; flt.match(d) {
+			matched = append(matched, d)
+		}
+	}
+	if flt.byName {
+		sort.SliceStable(matched, func(i, j int) bool { return matched[i].FullName() < matched[j].FullName() })
+	}
+	if flt.desc {
+		slices.Reverse(matched)
+	}
+	total := len(matched)
+	var page []json.RawMessage
+	var encErr error
+	for i := flt.offset; i < total && len(page) < flt.limit; i++ {
+		b, err := json.Marshal(matched[i])
+		if err != nil {
+			encErr = err
+			break
+		}
+		page = append(page, b)
+	}
+	s.mu.Unlock()
+	if encErr != nil {
+		return s.fail(http.StatusInternalServerError, 999, "simulator could not encode a domain: "+encErr.Error(), false)
+	}
+	type withResults struct {
+		Results []json.RawMessage `json:"results"`
+		Total   int               `json:"total"`
+	}
+	type withoutResults struct {
+		Total int `json:"total"`
+	}
+	if len(page) == 0 && !s.opts.EmptyResults {
+		return s.ok(withoutResults{total}, f)
+	}
+	if page == nil {
+		page = []json.RawMessage{}
+	}
+	return s.ok(withResults{page, total}, f)
+}
+
+// get answers GET /v1beta/domains/{id}.
+func (s *Server) get(id int64, q url.Values, f Faults) reply {
+	deleted := q.Get("is_deleted") == "true"
+	s.mu.Lock()
+	d, ok := s.domains[id]
+	var b []byte
+	var err error
+	if ok && (!d.IsDeleted || deleted) {
+		b, err = json.Marshal(d)
+	} else {
+		ok = false
+	}
+	s.mu.Unlock()
+	if !ok {
+		return s.notInAccount()
+	}
+	if err != nil {
+		return s.fail(http.StatusInternalServerError, 999, "simulator could not encode the domain: "+err.Error(), false)
+	}
+	return s.ok(json.RawMessage(b), f)
+}
+
+func (s *Server) notInAccount() reply {
+	return s.fail(s.opts.ErrorStatus, 320, "The domain is not in your account; please transfer it to your account first.", false)
+}
+
+// update answers PUT /v1beta/domains/{id}: it merges the partial body.
+func (s *Server) update(id int64, body []byte, f Faults) reply {
+	var req map[string]json.RawMessage
+	if err := json.Unmarshal(body, &req); err != nil || req == nil {
+		return s.badRequest("the request body is not a JSON object")
+	}
+	var autorenew *string
+	if raw, ok := req["autorenew"]; ok {
+		var v string
+		if json.Unmarshal(raw, &v) != nil || (v != "on" && v != "off" && v != "default") {
+			return s.fail(s.opts.ErrorStatus, 347, "Wrong auto renew value", false)
+		}
+		autorenew = &v
+	}
+	var privacy, locked *bool
+	for key, dst := range map[string]**bool{"is_private_whois_enabled": &privacy, "is_locked": &locked} {
+		if raw, ok := req[key]; ok {
+			var v bool
+			if json.Unmarshal(raw, &v) != nil {
+				return s.badRequest("invalid value for " + key)
+			}
+			*dst = &v
+		}
+	}
+	var comments *string
+	if raw, ok := req["comments"]; ok {
+		var v string
+		if json.Unmarshal(raw, &v) != nil {
+			return s.badRequest("invalid value for comments")
+		}
+		comments = &v
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.domains[id]
+	if !ok || d.IsDeleted {
+		return s.notInAccount()
+	}
+	if e, ok := s.updateErr[id]; ok {
+		return s.fail(s.opts.ErrorStatus, e.Code, e.Desc, false)
+	}
+	switch d.Status {
+	case "DEL", "FAI", "RRQ":
+		return s.fail(s.opts.ErrorStatus, 366, "This action is prohibitted for current status", false)
+	}
+	if privacy != nil && *privacy && !d.IsPrivateWhoisAllowed {
+		return s.fail(s.opts.ErrorStatus, 19006, "Whois privacy protection is not supported for this extension", false)
+	}
+	if autorenew != nil {
+		d.Autorenew = *autorenew
+		delete(d.Raw, "autorenew")
+	}
+	if privacy != nil {
+		d.IsPrivateWhoisEnabled = *privacy
+		delete(d.Raw, "is_private_whois_enabled")
+	}
+	if locked != nil {
+		d.IsLocked = *locked
+	}
+	if comments != nil {
+		d.Comments = *comments
+	}
+	d.LastChanged = s.opts.Now().Format(DateLayout)
+	return s.ok(struct {
+		ID     int64  `json:"id"`
+		Status string `json:"status"`
+	}{d.ID, d.Status}, f)
+}
+
+// redactBody keeps the login password out of the request log.
+func redactBody(path string, body []byte) string {
+	if path != "/v1beta/auth/login" || len(body) == 0 {
+		return string(body)
+	}
+	var m map[string]any
+	if json.Unmarshal(body, &m) != nil {
+		return "(unparseable login body)"
+	}
+	if _, ok := m["password"]; ok {
+		m["password"] = "********"
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}

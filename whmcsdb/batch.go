@@ -1,0 +1,360 @@
+package whmcsdb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"cloud.google.com/go/civil"
+	"golang.org/x/net/idna"
+)
+
+// BatchQuery selects the domains of one run.
+type BatchQuery struct {
+	// Registrar is the registrar module name in tbldomains.registrar,
+	// matched case-insensitively.
+	Registrar string
+	// Statuses are the tbldomains.status values to select (at least one).
+	Statuses []string
+	// Interval: a domain is due when never synced or synced before
+	// Now-Interval; 0 makes every domain due on every run.
+	Interval time.Duration
+	// Limit is the batch size; 0 = no limit.
+	Limit int
+	// Names, when set, selects exactly these domains (matched against
+	// tbldomains.domain case-insensitively, in Unicode or punycode form),
+	// ignoring Interval and Limit. The registrar and status filters apply.
+	Names []string
+	// Now is the run's clock reading.
+	Now time.Time
+	// SyncTable is the last-sync table; "" = SyncTableName(Registrar). A
+	// missing table means no domain was ever synced.
+	SyncTable string
+}
+
+// Item types that bill a domain (tblinvoiceitems.type), besides DomainAddon*.
+const domainItemTypes = "'Domain', 'DomainRegister', 'DomainTransfer', 'PromoDomain'"
+
+// isDomainItem is the SQL test that item alias a bills a domain.
+func isDomainItem(a string) string {
+	return "(" + a + ".`type` IN (" + domainItemTypes + ") OR " + a + ".`type` LIKE 'DomainAddon%')"
+}
+
+// maxParams bounds the placeholders of one statement (the protocol allows 65535).
+const maxParams = 60000
+
+// itemsChunk is how many domain ids one unpaid-items query covers; a batch
+// up to that size (every practical one) is loaded with one query.
+const itemsChunk = 10000
+
+// registrars is the list of module names (one today; ODR will use several).
+func (q BatchQuery) registrars() ([]string, error) {
+	var out []string
+	for _, r := range []string{q.Registrar} {
+		r = strings.ToLower(strings.TrimSpace(r))
+		if r != "" {
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("batch query: no registrar module name")
+	}
+	return out, nil
+}
+
+func (q BatchQuery) syncTable() string {
+	if q.SyncTable != "" {
+		return q.SyncTable
+	}
+	return SyncTableName(q.Registrar)
+}
+
+// batchSQL holds the FROM/WHERE parts shared by SelectBatch and CountDue.
+type batchSQL struct {
+	lastSync string // expression for last_sync ("NULL" without a sync table)
+	from     string
+	where    string
+	args     []any
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// build validates q and returns the shared SQL; syncExists says whether the
+// sync table exists.
+func (q BatchQuery) build(loc *time.Location, syncExists bool) (batchSQL, error) {
+	var b batchSQL
+	regs, err := q.registrars()
+	if err != nil {
+		return b, err
+	}
+	if len(q.Statuses) == 0 {
+		return b, errors.New("batch query: no statuses to select")
+	}
+	if q.Interval < 0 {
+		return b, fmt.Errorf("batch query: negative interval %s", q.Interval)
+	}
+	if q.Limit < 0 {
+		return b, fmt.Errorf("batch query: negative limit %d", q.Limit)
+	}
+	table := q.syncTable()
+	if err := checkIdent(table); err != nil {
+		return b, err
+	}
+
+	b.lastSync = "NULL"
+	b.from = "`tbldomains` d"
+	if syncExists {
+		b.lastSync = "s.`last_sync`"
+		b.from += " LEFT JOIN `" + table + "` s ON s.`id` = d.`id`"
+	}
+	var w strings.Builder
+	w.WriteString("LOWER(d.`registrar`) IN (" + placeholders(len(regs)) + ")")
+	for _, r := range regs {
+		b.args = append(b.args, r)
+	}
+	w.WriteString(" AND d.`status` IN (" + placeholders(len(q.Statuses)) + ")")
+	for _, s := range q.Statuses {
+		b.args = append(b.args, s)
+	}
+
+	if q.Names != nil {
+		forms := nameForms(q.Names)
+		if len(forms) == 0 {
+			return b, errors.New("batch query: the domain names given are all empty")
+		}
+		if len(forms)+len(b.args) > maxParams {
+			return b, fmt.Errorf("batch query: too many domain names (%d)", len(q.Names))
+		}
+		// Byte comparison of the lower-cased names: the column's collation
+		// (utf8_unicode_ci) would also equate accented letters (ü = u).
+		w.WriteString(" AND CAST(LOWER(TRIM(d.`domain`)) AS BINARY) IN (" + placeholders(len(forms)) + ")")
+		for _, f := range forms {
+			b.args = append(b.args, f)
+		}
+	} else if q.Interval > 0 {
+		if q.Now.IsZero() {
+			return b, errors.New("batch query: Now is not set")
+		}
+		cutoff, err := formatDateTime(q.Now.Add(-q.Interval), loc)
+		if err != nil {
+			return b, fmt.Errorf("batch query: %w", err)
+		}
+		w.WriteString(" AND (" + neverSynced(b.lastSync) + " OR " + b.lastSync + " < ?)")
+		b.args = append(b.args, cutoff)
+	}
+	b.where = w.String()
+	return b, nil
+}
+
+// neverSynced is true for no row, NULL, and zero (or partly zero) datetimes.
+func neverSynced(lastSync string) string {
+	return "(" + lastSync + " IS NULL OR " + lastSync + " < '" + zeroDateCutoff + "')"
+}
+
+// nameForms returns the distinct lower-cased forms of names to match:
+// as given, Unicode and punycode.
+func nameForms(names []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(s string) {
+		if s != "" && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	for _, n := range names {
+		n = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(n), "."))
+		add(n)
+		if u, err := idna.Lookup.ToUnicode(n); err == nil {
+			add(strings.ToLower(u))
+		}
+		if a, err := idna.Lookup.ToASCII(n); err == nil {
+			add(strings.ToLower(a))
+		}
+	}
+	return out
+}
+
+// SelectBatch returns the domains due for this run with one query, and
+// their unpaid invoice items with one more. Order: never synced first, then
+// oldest last_sync, then lowest id; at most Limit domains (unless Names).
+// A stored date that is not a date is an error naming the domain, the
+// column and the value.
+func (db *DB) SelectBatch(ctx context.Context, q BatchQuery) ([]Domain, error) {
+	exists, err := db.tableExists(ctx, q.syncTable())
+	if err != nil {
+		return nil, err
+	}
+	b, err := q.build(db.loc, exists)
+	if err != nil {
+		return nil, err
+	}
+	query := "SELECT d.`id`, d.`userid`, d.`domain`, d.`registrar`, d.`status`, " +
+		"d.`registrationdate`, d.`expirydate`, d.`nextduedate`, d.`nextinvoicedate`, " +
+		"d.`donotrenew`, d.`idprotection`, " + b.lastSync + " AS last_sync " +
+		"FROM " + b.from + " WHERE " + b.where +
+		" ORDER BY " + neverSynced(b.lastSync) + " DESC, last_sync ASC, d.`id` ASC"
+	args := b.args
+	if q.Names == nil && q.Limit > 0 {
+		query += " LIMIT ?"
+		args = append(args, q.Limit)
+	}
+	rows, err := db.sql.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("selecting the batch: %w", err)
+	}
+	defer rows.Close()
+
+	var out []Domain
+	for rows.Next() {
+		d, err := db.scanDomain(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("selecting the batch: %w", err)
+	}
+	rows.Close()
+	if err := db.loadUnpaidItems(ctx, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (db *DB) scanDomain(rows *sql.Rows) (Domain, error) {
+	var (
+		d                            Domain
+		name, registrar, status      sql.NullString
+		reg, exp, due, inv           sql.NullString
+		doNotRenew, idProt, lastSync sql.NullString
+	)
+	if err := rows.Scan(&d.ID, &d.UserID, &name, &registrar, &status,
+		&reg, &exp, &due, &inv, &doNotRenew, &idProt, &lastSync); err != nil {
+		return d, fmt.Errorf("reading a tbldomains row: %w", err)
+	}
+	d.Name, d.Registrar, d.Status = name.String, registrar.String, status.String
+	d.RawStatus = status.String
+	d.RawExpiryDate, d.RawNextDueDate, d.RawNextInvoiceDate = nullToPtr(exp), nullToPtr(due), nullToPtr(inv)
+	d.DoNotRenew, d.IDProtection = truthy(doNotRenew), truthy(idProt)
+
+	for _, f := range []struct {
+		col string
+		raw *string
+		dst *civil.Date
+	}{
+		{"registrationdate", nullToPtr(reg), &d.RegistrationDate},
+		{"expirydate", d.RawExpiryDate, &d.ExpiryDate},
+		{"nextduedate", d.RawNextDueDate, &d.NextDueDate},
+		{"nextinvoicedate", d.RawNextInvoiceDate, &d.NextInvoiceDate},
+	} {
+		v, err := ParseDate(f.raw)
+		if err != nil {
+			return d, fmt.Errorf("domain %q (id %d): tbldomains.%s: %w", d.Name, d.ID, f.col, err)
+		}
+		*f.dst = v
+	}
+	t, err := parseDateTime(nullToPtr(lastSync), db.loc)
+	if err != nil {
+		return d, fmt.Errorf("domain %q (id %d): last_sync: %w", d.Name, d.ID, err)
+	}
+	d.LastSync = t
+	return d, nil
+}
+
+// truthy reads a WHMCS boolean column: tinyint(1) since 6.0, 'on' or empty text
+// before; like PHP, "", "0" and NULL are false.
+func truthy(ns sql.NullString) bool {
+	s := strings.TrimSpace(ns.String)
+	return ns.Valid && s != "" && s != "0" && !strings.EqualFold(s, "off")
+}
+
+// loadUnpaidItems fills UnpaidItems for the batch: every domain-type item
+// with relid = the domain on an Unpaid invoice, with OnlyThisDomain set when
+// every item on that invoice is a domain-type item of the same domain.
+func (db *DB) loadUnpaidItems(ctx context.Context, domains []Domain) error {
+	if len(domains) == 0 {
+		return nil
+	}
+	index := make(map[int64]int, len(domains))
+	ids := make([]any, 0, len(domains))
+	for i, d := range domains {
+		index[d.ID] = i
+		ids = append(ids, d.ID)
+	}
+	for start := 0; start < len(ids); start += itemsChunk {
+		chunk := ids[start:min(start+itemsChunk, len(ids))]
+		query := "SELECT ii.`id`, ii.`invoiceid`, ii.`relid`, ii.`type`, ii.`duedate`, i.`duedate`, " +
+			"NOT EXISTS (SELECT 1 FROM `tblinvoiceitems` o WHERE o.`invoiceid` = ii.`invoiceid` " +
+			"AND NOT (o.`relid` = ii.`relid` AND " + isDomainItem("o") + ")) AS only_this " +
+			"FROM `tblinvoiceitems` ii JOIN `tblinvoices` i ON i.`id` = ii.`invoiceid` " +
+			"WHERE ii.`relid` IN (" + placeholders(len(chunk)) + ") AND " + isDomainItem("ii") +
+			" AND i.`status` = 'Unpaid' ORDER BY ii.`relid`, ii.`invoiceid`, ii.`id`"
+		if err := db.scanItems(ctx, query, chunk, domains, index); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (db *DB) scanItems(ctx context.Context, query string, args []any, domains []Domain, index map[int64]int) error {
+	rows, err := db.sql.QueryContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("selecting unpaid invoice items: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			it               InvoiceItem
+			relID            int64
+			typ, due, invDue sql.NullString
+			only             bool
+		)
+		if err := rows.Scan(&it.ID, &it.InvoiceID, &relID, &typ, &due, &invDue, &only); err != nil {
+			return fmt.Errorf("reading an unpaid invoice item: %w", err)
+		}
+		i, ok := index[relID]
+		if !ok {
+			continue
+		}
+		d := &domains[i]
+		it.Type, it.OnlyThisDomain = typ.String, only
+		it.RawDue, it.RawInvoiceDue = nullToPtr(due), nullToPtr(invDue)
+		if it.DueDate, err = ParseDate(it.RawDue); err != nil {
+			return fmt.Errorf("domain %q (id %d): tblinvoiceitems.duedate of item %d: %w", d.Name, d.ID, it.ID, err)
+		}
+		if it.InvoiceDueDate, err = ParseDate(it.RawInvoiceDue); err != nil {
+			return fmt.Errorf("domain %q (id %d): tblinvoices.duedate of invoice %d: %w", d.Name, d.ID, it.InvoiceID, err)
+		}
+		d.UnpaidItems = append(d.UnpaidItems, it)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("selecting unpaid invoice items: %w", err)
+	}
+	return nil
+}
+
+// CountDue counts the domains SelectBatch would select without a limit.
+// Called after a batch was applied, it tells how much of the portfolio
+// remains due.
+func (db *DB) CountDue(ctx context.Context, q BatchQuery) (int, error) {
+	exists, err := db.tableExists(ctx, q.syncTable())
+	if err != nil {
+		return 0, err
+	}
+	b, err := q.build(db.loc, exists)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	if err := db.sql.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+b.from+" WHERE "+b.where, b.args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("counting due domains: %w", err)
+	}
+	return n, nil
+}
