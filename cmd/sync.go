@@ -1,0 +1,370 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/domainsync/domainsync/registrar"
+	"github.com/domainsync/domainsync/registrar/openprovider"
+	"github.com/domainsync/domainsync/report"
+	dsync "github.com/domainsync/domainsync/sync"
+	"github.com/domainsync/domainsync/whmcsdb"
+)
+
+func init() {
+	extraCommands = append(extraCommands, NewCmdSync)
+}
+
+// SyncOptions are the inputs of "domainsync sync".
+type SyncOptions struct {
+	IO *IOStreams
+
+	ConfigPath string                      // --config
+	Env        func(string) (string, bool) // os.LookupEnv in production
+	Search     []string                    // config search paths; nil = DefaultSearchPaths
+	Flags      func() []FlagValue          // override flags given (batch size, ...)
+
+	DryRun    bool     // --dry-run
+	Domains   []string // --domain
+	All       bool     // --all
+	NoMail    bool     // --no-mail
+	Report    string   // --report text|html|json ("" = none, text on a dry run)
+	Verbose   bool     // -v
+	LogFormat string   // --log-format text|json
+	Force     bool     // --force
+
+	// Config, when set, is used instead of loading one (the demo).
+	Config *Config
+	// Now overrides the clock (tests); zero = time.Now().
+	Now time.Time
+	// NewRegistrar overrides how registrar clients are built (tests, demo).
+	NewRegistrar func(name string, cfg *Config, log *slog.Logger) (registrar.Registrar, error)
+}
+
+// NewCmdSync builds "domainsync sync".
+func NewCmdSync(ios *IOStreams) *cobra.Command {
+	opts := &SyncOptions{IO: ios, Env: os.LookupEnv}
+	c := &cobra.Command{
+		Use:   "sync",
+		Short: "Sync one batch of WHMCS domains with their registrar",
+		Long: `Sync one batch of WHMCS domains with their registrar.
+
+Selects the registrar's domains that are due (never synced, or last synced
+longer ago than sync.update_interval; at most sync.batch_size), reads what the
+registrar says about them, and then:
+  - writes the expiry date, next due date (with its unpaid invoice) and status
+    into WHMCS (the registrar leads), each domain in one transaction, guarded
+    so that an admin's edit made meanwhile is never overwritten;
+  - sends auto-renew and WHOIS privacy to the registrar (WHMCS leads);
+  - mails one report to the WHMCS administrators whose role has System Emails.
+
+Run it with --dry-run first: it prints what would change and writes nothing
+(not even last_sync), calls no registrar write and sends no mail.
+
+Exit status: 0 the run completed (per-domain errors are in the report);
+1 it could not run (configuration, database, registrar login or account,
+mail, or a batch held by the mass-change guard); 2 usage error; 75 another
+run holds the lock.`,
+		Example: `  # see what would change, without writing anything
+  domainsync sync --dry-run --config /etc/domainsync/domainsync.yaml
+
+  # crontab: one batch every 10 minutes
+  */10 * * * * /usr/local/bin/domainsync sync --config /etc/domainsync/domainsync.yaml
+
+  # sync two domains now, whatever their interval
+  domainsync sync --domain example.com --domain example.net`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			switch opts.Report {
+			case "", "text", "html", "json":
+			default:
+				return usageError(fmt.Errorf("--report: unknown format %q (text, html or json)", opts.Report))
+			}
+			switch opts.LogFormat {
+			case "text", "json":
+			default:
+				return usageError(fmt.Errorf("--log-format: unknown format %q (text or json)", opts.LogFormat))
+			}
+			if opts.All && len(opts.Domains) > 0 {
+				return usageError(errors.New("--all and --domain cannot be combined"))
+			}
+			return runSync(c.Context(), opts)
+		},
+	}
+	addConfigFlag(c, &opts.ConfigPath)
+	opts.Flags = addOverrideFlags(c)
+	fs := c.Flags()
+	fs.BoolVar(&opts.DryRun, "dry-run", false, "plan everything and print the report; write nothing, call no registrar write, send no mail")
+	fs.StringArrayVar(&opts.Domains, "domain", nil, "sync this domain now, ignoring interval and batch size (repeatable)")
+	fs.BoolVar(&opts.All, "all", false, "sync the whole portfolio in one run (no batch limit, no interval)")
+	fs.BoolVar(&opts.NoMail, "no-mail", false, "do not mail the report")
+	fs.StringVar(&opts.Report, "report", "", "also print the report to stdout: text, html or json (a dry run prints text by default)")
+	fs.BoolVarP(&opts.Verbose, "verbose", "v", false, "log progress to stderr")
+	fs.StringVar(&opts.LogFormat, "log-format", "text", "log format on stderr: text or json")
+	fs.BoolVar(&opts.Force, "force", false, "apply a batch that the mass-change guard would hold (after a person has looked at it)")
+	return c
+}
+
+// newLogger logs to stderr: warnings and errors only, everything with -v.
+func newLogger(w io.Writer, verbose bool, format string) *slog.Logger {
+	level := slog.LevelWarn
+	if verbose {
+		level = slog.LevelDebug
+	}
+	hopts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, hopts))
+	}
+	return slog.New(slog.NewTextHandler(w, hopts))
+}
+
+func runSync(ctx context.Context, opts *SyncOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	log := newLogger(opts.IO.ErrOut, opts.Verbose, opts.LogFormat)
+
+	cfg := opts.Config
+	if cfg == nil {
+		var flags []FlagValue
+		if opts.Flags != nil {
+			flags = opts.Flags()
+		}
+		c, src, err := LoadConfig(LoadOptions{Path: opts.ConfigPath, Env: opts.Env, Flags: flags, Search: opts.Search})
+		if err != nil {
+			return WithExitCode(ExitError, err)
+		}
+		for _, w := range src.Warnings {
+			log.Warn(w)
+		}
+		cfg = c
+	}
+	names := configuredRegistrars(cfg)
+	if len(names) == 0 {
+		return WithExitCode(ExitError, errors.New("no registrar configured: add registrars.openprovider (url, username, password) to the configuration"))
+	}
+
+	db, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return WithExitCode(ExitError, err)
+	}
+	defer db.Close()
+	if err := db.CheckEngines(ctx); err != nil {
+		if !opts.DryRun {
+			return WithExitCode(ExitError, err)
+		}
+		log.Warn("a real run would refuse to write", "reason", err)
+	}
+
+	release, err := db.Lock(ctx, "sync")
+	if errors.Is(err, whmcsdb.ErrLocked) {
+		fmt.Fprintf(opts.IO.ErrOut, "domainsync: another sync run holds the lock on database %s; exiting\n", db.Name())
+		return WithExitCode(ExitLocked, nil)
+	}
+	if err != nil {
+		return WithExitCode(ExitError, err)
+	}
+	defer release()
+
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	newReg := opts.NewRegistrar
+	if newReg == nil {
+		newReg = newRegistrar
+	}
+
+	var failures []error
+	for _, name := range names {
+		reg, err := newReg(name, cfg, log)
+		if err != nil {
+			failures = append(failures, fmt.Errorf("%s: %w", name, err))
+			continue
+		}
+		res, runErr := dsync.Run(ctx, dsync.Options{
+			DB:        db,
+			Registrar: reg,
+			Settings:  cfg.Sync,
+			DryRun:    opts.DryRun,
+			Names:     opts.Domains,
+			All:       opts.All,
+			Force:     opts.Force,
+			Now:       now,
+			Logger:    log.With("registrar", name),
+		})
+		if statser, ok := reg.(interface{ Stats() openprovider.Stats }); ok {
+			log.Debug("registrar calls", "registrar", name, "stats", fmt.Sprintf("%+v", statser.Stats()))
+		}
+		if res != nil {
+			if err := deliver(ctx, opts, cfg, db, res.Report, log); err != nil {
+				failures = append(failures, err)
+			}
+			log.Info("run finished", "registrar", name, "selected", res.Report.Totals.Selected,
+				"changed", res.Report.Totals.Changed, "failed", res.Report.Totals.Failed,
+				"applied", res.Applied, "pushed", res.Pushed)
+			if res.AccountErr != nil {
+				failures = append(failures, fmt.Errorf("%s: %w", name, authHint(res.AccountErr, cfg, name)))
+			}
+			if res.Held {
+				failures = append(failures, fmt.Errorf("%s: batch held by the mass-change guard (%s); nothing applied: look at the report, then run again with --force", name, firstNotice(res.Report)))
+			}
+		}
+		if runErr != nil {
+			failures = append(failures, fmt.Errorf("%s: %w", name, runErr))
+		}
+	}
+	if len(failures) > 0 {
+		return WithExitCode(ExitError, errors.Join(failures...))
+	}
+	return nil
+}
+
+func firstNotice(r *report.Report) string {
+	if len(r.Notices) > 0 {
+		return r.Notices[0]
+	}
+	return "suspicious mass change"
+}
+
+// entityHint adds a hint to an authentication failure when the configured
+// password holds HTML entities (WHMCS may store them that way).
+func authHint(err error, cfg *Config, name string) error {
+	if registrar.KindOf(err) != registrar.KindAuth || name != openprovider.Name || cfg.Registrars.Openprovider == nil {
+		return err
+	}
+	pw := cfg.Registrars.Openprovider.Password.Reveal()
+	for _, e := range []string{"&amp;", "&lt;", "&gt;", "&quot;", "&#"} {
+		if strings.Contains(pw, e) {
+			return fmt.Errorf("%w (the password contains HTML entities such as %s, as WHMCS's admin form may store it; check the password in WHMCS or set it in the configuration)", err, e)
+		}
+	}
+	return err
+}
+
+// configuredRegistrars lists the registrars configured, in a stable order.
+func configuredRegistrars(cfg *Config) []string {
+	var out []string
+	if cfg.Registrars.Openprovider != nil {
+		out = append(out, openprovider.Name)
+	}
+	return out
+}
+
+// newRegistrar builds the client for a configured registrar.
+func newRegistrar(name string, cfg *Config, log *slog.Logger) (registrar.Registrar, error) {
+	switch name {
+	case openprovider.Name:
+		op := cfg.Registrars.Openprovider
+		return openprovider.New(openprovider.Config{
+			URL:            op.URL,
+			Username:       op.Username,
+			Password:       op.Password.Reveal(),
+			CAFile:         op.CAFile,
+			RateLimit:      op.RateLimit,
+			Concurrency:    op.Concurrency,
+			RequestTimeout: op.Timeout,
+			UserAgent:      UserAgent(),
+			Logger:         log.With("registrar", name),
+		})
+	}
+	return nil, fmt.Errorf("unknown registrar %q", name)
+}
+
+// openDB opens the WHMCS database from whmcs.dsn.
+func openDB(ctx context.Context, cfg *Config, log *slog.Logger) (*whmcsdb.DB, error) {
+	dsn := cfg.WHMCS.DSN.Reveal()
+	if dsn == "" {
+		return nil, errors.New("no WHMCS database configured: set whmcs.dsn (or DOMAINSYNC_DB_DSN) or whmcs.dir")
+	}
+	return whmcsdb.Open(ctx, dsn, whmcsdb.Options{AllowNonTransactional: cfg.WHMCS.AllowNonTransactional, Logger: log})
+}
+
+// deliver prints the report as asked and mails it unless told not to.
+func deliver(ctx context.Context, opts *SyncOptions, cfg *Config, db *whmcsdb.DB, rep *report.Report, log *slog.Logger) error {
+	format := opts.Report
+	if format == "" && opts.DryRun {
+		format = "text"
+	}
+	if format != "" {
+		if err := render(opts.IO.Out, format, rep); err != nil {
+			return err
+		}
+	}
+	if opts.DryRun || opts.NoMail {
+		return nil
+	}
+	if !rep.Notable() && !cfg.Report.SendEmpty {
+		log.Debug("nothing to report; no mail sent", "registrar", rep.Registrar)
+		return nil
+	}
+	mc, err := mailConfig(ctx, cfg, db)
+	if err != nil {
+		return fmt.Errorf("mail: %w", err)
+	}
+	if err := report.Send(ctx, mc, rep); err != nil {
+		return fmt.Errorf("mail: %w (the database changes of this run are kept)", err)
+	}
+	log.Info("report mailed", "registrar", rep.Registrar, "to", len(mc.To))
+	return nil
+}
+
+func render(w io.Writer, format string, rep *report.Report) error {
+	switch format {
+	case "html":
+		return report.RenderHTML(w, rep)
+	case "json":
+		return report.RenderJSON(w, rep)
+	}
+	return report.RenderText(w, rep)
+}
+
+// mailConfig builds the SMTP settings and recipients: report.to, or the
+// active WHMCS administrators whose role has System Emails.
+func mailConfig(ctx context.Context, cfg *Config, db *whmcsdb.DB) (report.MailConfig, error) {
+	s := cfg.Report.SMTP
+	mc := report.MailConfig{
+		Host:     s.Host,
+		Port:     s.Port,
+		Username: s.Username,
+		Password: s.Password.Reveal(),
+		TLS:      s.TLS,
+		From:     cfg.Report.From,
+		To:       cfg.Report.To,
+	}
+	if mc.TLS == "" {
+		mc.TLS = report.TLSNone
+	}
+	if mc.From == "" {
+		host, _ := os.Hostname()
+		if host == "" {
+			host = "localhost"
+		}
+		mc.From = "domainsync <domainsync@" + host + ">"
+	}
+	if len(mc.To) == 0 {
+		rs, err := db.Recipients(ctx)
+		if err != nil {
+			return mc, err
+		}
+		for _, r := range rs {
+			if r.Name != "" {
+				mc.To = append(mc.To, fmt.Sprintf("%q <%s>", r.Name, r.Email))
+			} else {
+				mc.To = append(mc.To, r.Email)
+			}
+		}
+	}
+	if len(mc.To) == 0 {
+		return mc, errors.New("no recipients: set report.to, or give an active WHMCS administrator a role with System Emails")
+	}
+	return mc, nil
+}
