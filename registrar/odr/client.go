@@ -1,0 +1,581 @@
+// Package odr is the Open Domain Registry REST API client: signed login,
+// domain info by name, the paged portfolio listing, auto-renew on/off and
+// contacts. It implements registrar.Registrar and registrar.Contacts. See
+// docs/peers.md §1.2–§1.4 for the API's habits the client follows; odrsim
+// is a simulated server for tests.
+package odr
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/semaphore"
+	"golang.org/x/time/rate"
+
+	"github.com/domainsync/domainsync/registrar"
+)
+
+// Name is the registrar's module name in WHMCS.
+const Name = "odr"
+
+// ProductionURL is the live endpoint (docs/peers.md §1.4).
+const ProductionURL = "https://api.opendomainregistry.net"
+
+// Defaults for the zero values of Config.
+const (
+	// DefaultRateLimit: ODR publishes no rate limit; its SDK warns that
+	// "too many requests at a time can ban us". 2/s keeps a 200-domain
+	// batch under two minutes.
+	DefaultRateLimit      = 2.0
+	DefaultConcurrency    = 4
+	DefaultRequestTimeout = 30 * time.Second
+	DefaultRetryBackoff   = time.Second
+	DefaultUserAgent      = "domainsync/dev"
+	// maxSends is how often one identical request may be sent per run.
+	maxSends = 3
+	// maxRetries is how often a transient failure is retried.
+	maxRetries = 2
+	// maxBody bounds a reply body.
+	maxBody = 32 << 20
+	// maxPages bounds the listing, whatever the headers say.
+	maxPages = 100000
+)
+
+// Config configures a Client. The API secret is never printed.
+type Config struct {
+	URL       string // "" = ProductionURL
+	APIKey    string // public key ("public$…")
+	APISecret string // secret ("secret$…"), never printed
+
+	HTTPClient     *http.Client // nil builds one (TLS always verified)
+	RateLimit      float64      // requests per second; < 0 = unlimited
+	Burst          int          // 0 = max(1, RateLimit)
+	Concurrency    int
+	RequestTimeout time.Duration
+	RetryBackoff   time.Duration
+	UserAgent      string
+	Logger         *slog.Logger     // nil = discard
+	Now            func() time.Time // login timestamp clock; nil = time.Now
+}
+
+// String shows the configuration with the secret redacted.
+func (c Config) String() string {
+	sec := ""
+	if c.APISecret != "" {
+		sec = "********"
+	}
+	return fmt.Sprintf("odr.Config{URL:%q APIKey:%q APISecret:%q RateLimit:%g Burst:%d Concurrency:%d RequestTimeout:%s UserAgent:%q}",
+		c.URL, c.APIKey, sec, c.RateLimit, c.Burst, c.Concurrency, c.RequestTimeout, c.UserAgent)
+}
+
+// GoString is String, so %#v does not reveal the secret.
+func (c Config) GoString() string { return c.String() }
+
+// Format makes every verb print String.
+func (c Config) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) }
+
+// LogValue keeps the secret out of slog output.
+func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+// secret holds a value that fmt and reflection-based printers cannot show.
+type secret struct{ get func() string }
+
+func newSecret(s string) secret { return secret{get: func() string { return s }} }
+
+func (s secret) value() string {
+	if s.get == nil {
+		return ""
+	}
+	return s.get()
+}
+
+// Signature is the login signature: "token$" + sha1_hex(apiKey + " " +
+// timestamp + " " + sha1_hex(apiSecret)) (docs/peers.md §1.4).
+func Signature(apiKey, apiSecret string, timestamp int64) string {
+	inner := sha1.Sum([]byte(apiSecret))
+	outer := sha1.Sum([]byte(apiKey + " " + strconv.FormatInt(timestamp, 10) + " " + hex.EncodeToString(inner[:])))
+	return "token$" + hex.EncodeToString(outer[:])
+}
+
+// Stats counts the calls of one run.
+type Stats struct {
+	Logins   int64
+	Relogins int64
+	Requests int64 // every request sent, retries included
+	Retries  int64
+	Blocked  int64 // not sent: the identical request was already sent three times
+}
+
+// Client talks to one ODR account for one run. Safe for concurrent use.
+type Client struct {
+	base      *url.URL
+	apiKey    string
+	apiSecret secret
+	http      *http.Client
+	limiter   *rate.Limiter
+	sem       *semaphore.Weighted
+	conc      int
+	timeout   time.Duration
+	backoff   time.Duration
+	userAgent string
+	log       *slog.Logger
+	now       func() time.Time
+
+	loginMu  sync.Mutex
+	token    secret
+	tokenGen int
+	relogins int
+
+	fatalMu sync.Mutex
+	fatal   error
+
+	sendsMu sync.Mutex
+	sends   map[[32]byte]int
+
+	stats struct{ logins, relogins, requests, retries, blocked atomic.Int64 }
+}
+
+// New builds a client; it does not contact the API.
+func New(cfg Config) (*Client, error) {
+	raw := cfg.URL
+	if raw == "" {
+		raw = ProductionURL
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("odr: url %q is not an http(s) URL", raw)
+	}
+	if u.User != nil {
+		return nil, errors.New("odr: url must not contain credentials")
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	u.RawQuery, u.Fragment = "", ""
+	if strings.TrimSpace(cfg.APIKey) == "" {
+		return nil, errors.New("odr: api key is required")
+	}
+	if strings.TrimSpace(cfg.APISecret) == "" {
+		return nil, errors.New("odr: api secret is required")
+	}
+	if cfg.Concurrency < 0 || cfg.Burst < 0 || cfg.RequestTimeout < 0 || cfg.RetryBackoff < 0 {
+		return nil, errors.New("odr: concurrency, burst, request timeout and retry backoff must not be negative")
+	}
+	c := &Client{
+		base: u, apiKey: strings.TrimSpace(cfg.APIKey), apiSecret: newSecret(strings.TrimSpace(cfg.APISecret)),
+		conc: cfg.Concurrency, timeout: cfg.RequestTimeout, backoff: cfg.RetryBackoff,
+		userAgent: cfg.UserAgent, log: cfg.Logger, now: cfg.Now, http: cfg.HTTPClient,
+		sends: map[[32]byte]int{},
+	}
+	if c.conc == 0 {
+		c.conc = DefaultConcurrency
+	}
+	if c.timeout == 0 {
+		c.timeout = DefaultRequestTimeout
+	}
+	if c.backoff == 0 {
+		c.backoff = DefaultRetryBackoff
+	}
+	if c.userAgent == "" {
+		c.userAgent = DefaultUserAgent
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.http == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = c.conc
+		c.http = &http.Client{Transport: tr}
+	}
+	c.sem = semaphore.NewWeighted(int64(c.conc))
+	r := cfg.RateLimit
+	switch {
+	case r < 0:
+		c.limiter = rate.NewLimiter(rate.Inf, 1)
+	default:
+		if r == 0 {
+			r = DefaultRateLimit
+		}
+		burst := cfg.Burst
+		if burst == 0 {
+			burst = max(1, int(r))
+		}
+		c.limiter = rate.NewLimiter(rate.Limit(r), burst)
+	}
+	return c, nil
+}
+
+// String describes the client without secrets.
+func (c *Client) String() string {
+	return fmt.Sprintf("odr.Client{url:%q apikey:%q}", c.base.String(), c.apiKey)
+}
+
+// Format makes every verb print String, so no field is ever printed.
+func (c *Client) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) }
+
+// Name implements registrar.Registrar.
+func (c *Client) Name() string { return Name }
+
+// Stats returns the call counts so far.
+func (c *Client) Stats() Stats {
+	return Stats{Logins: c.stats.logins.Load(), Relogins: c.stats.relogins.Load(),
+		Requests: c.stats.requests.Load(), Retries: c.stats.retries.Load(), Blocked: c.stats.blocked.Load()}
+}
+
+// Login implements registrar.Registrar: it logs in once per run. Any error
+// is account-level.
+func (c *Client) Login(ctx context.Context) error {
+	_, _, err := c.currentToken(ctx)
+	return err
+}
+
+func (c *Client) currentToken(ctx context.Context) (string, int, error) {
+	if err := c.fatalErr(); err != nil {
+		return "", 0, err
+	}
+	c.loginMu.Lock()
+	defer c.loginMu.Unlock()
+	if c.tokenGen == 0 {
+		if err := c.loginLocked(ctx); err != nil {
+			return "", 0, err
+		}
+	}
+	return c.token.value(), c.tokenGen, nil
+}
+
+// relogin replaces a refused token once per run; a second refusal is fatal.
+func (c *Client) relogin(ctx context.Context, gen int) (string, int, error) {
+	c.loginMu.Lock()
+	defer c.loginMu.Unlock()
+	if c.tokenGen != gen {
+		return c.token.value(), c.tokenGen, nil
+	}
+	if c.relogins >= 1 {
+		return "", 0, c.setFatal(&registrar.Error{Kind: registrar.KindAuth, Registrar: Name,
+			Message: "the token was refused again after logging in again once"})
+	}
+	c.relogins++
+	c.stats.relogins.Add(1)
+	c.log.Info("odr: token refused, logging in again")
+	if err := c.loginLocked(ctx); err != nil {
+		return "", 0, err
+	}
+	return c.token.value(), c.tokenGen, nil
+}
+
+// loginLocked sends POST /user/login/. The caller holds loginMu.
+func (c *Client) loginLocked(ctx context.Context) error {
+	ts := c.now().Unix()
+	body, err := json.Marshal(struct {
+		APIKey    string `json:"api_key"`
+		Timestamp int64  `json:"timestamp"`
+		Signature string `json:"signature"`
+	}{c.apiKey, ts, Signature(c.apiKey, c.apiSecret.value(), ts)})
+	if err != nil {
+		return err
+	}
+	env, err := c.sendWith(ctx, request{method: http.MethodPost, path: "/user/login/", body: body, login: true}, "")
+	c.stats.logins.Add(1)
+	if err != nil {
+		var re *registrar.Error
+		if errors.As(err, &re) && (re.Kind == registrar.KindAuth || re.Kind == registrar.KindRefused || re.Kind == registrar.KindNotFound) {
+			re.Kind = registrar.KindAuth
+			re.Domain = ""
+			re.Message = "login refused: check the API key, the API secret and the server clock (" + re.Message + ")"
+		}
+		if ctx.Err() != nil {
+			return err
+		}
+		return c.setFatal(err)
+	}
+	var data struct {
+		Token    string `json:"token"`
+		AsHeader string `json:"as_header"`
+	}
+	if json.Unmarshal(env.Response, &data) != nil || data.Token == "" {
+		return c.setFatal(&registrar.Error{Kind: registrar.KindInvalidReply, Registrar: Name, Message: "login reply holds no token"})
+	}
+	c.token = newSecret(data.Token)
+	c.tokenGen++
+	return nil
+}
+
+func (c *Client) fatalErr() error {
+	c.fatalMu.Lock()
+	defer c.fatalMu.Unlock()
+	return c.fatal
+}
+
+// setFatal records the first run-stopping error and returns the recorded one.
+func (c *Client) setFatal(err error) error {
+	c.fatalMu.Lock()
+	defer c.fatalMu.Unlock()
+	if c.fatal == nil {
+		c.fatal = err
+		c.log.Error("odr: stopping all calls for this run", "error", err.Error())
+	}
+	return c.fatal
+}
+
+// request is one API call.
+type request struct {
+	method string
+	path   string     // under the base URL, starting and ending with /
+	query  url.Values // nil for none
+	body   []byte     // JSON, nil for none
+	domain string     // the domain concerned, for errors
+	login  bool
+}
+
+// reply is a decoded success reply with its headers.
+type reply struct {
+	envelope
+	header http.Header
+}
+
+// call sends an authenticated request: it logs in when needed, and on an
+// auth error logs in again once per run and repeats the request once.
+func (c *Client) call(ctx context.Context, req request) (*reply, error) {
+	tok, gen, err := c.currentToken(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for relogged := false; ; relogged = true {
+		rp, err := c.sendWith(ctx, req, tok)
+		if err == nil {
+			return rp, nil
+		}
+		if fe := c.fatalErr(); fe != nil {
+			return nil, fe
+		}
+		if registrar.KindOf(err) != registrar.KindAuth {
+			if registrar.IsAccountLevel(err) {
+				return nil, c.setFatal(err)
+			}
+			return nil, err
+		}
+		if relogged {
+			return nil, c.setFatal(&registrar.Error{Kind: registrar.KindAuth, Registrar: Name,
+				Message: "the request was refused again after a fresh login"})
+		}
+		if tok, gen, err = c.relogin(ctx, gen); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// sendWith sends req, retrying transient failures at most twice.
+func (c *Client) sendWith(ctx context.Context, req request, token string) (*reply, error) {
+	if err := c.fatalErr(); err != nil {
+		return nil, err
+	}
+	u := *c.base
+	u.Path += req.path
+	if len(req.query) > 0 {
+		u.RawQuery = req.query.Encode()
+	}
+	target := u.String()
+	key := sendKey(req.method, target, req.body)
+	for attempt := 0; ; attempt++ {
+		if err := c.countSend(key, req); err != nil {
+			return nil, err
+		}
+		rp, err, transient := c.attempt(ctx, req, target, token)
+		if err == nil {
+			return rp, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if !transient || attempt >= maxRetries {
+			return nil, err
+		}
+		wait := c.backoff << attempt
+		wait = wait/2 + rand.N(wait+1)
+		c.stats.retries.Add(1)
+		c.log.Debug("odr: transient failure, retrying", "path", req.path, "attempt", attempt+1, "wait", wait, "error", err.Error())
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+func sendKey(method, target string, body []byte) [32]byte {
+	h := sha256.New()
+	io.WriteString(h, method)
+	h.Write([]byte{0})
+	io.WriteString(h, target)
+	h.Write([]byte{0})
+	h.Write(body)
+	var k [32]byte
+	copy(k[:], h.Sum(nil))
+	return k
+}
+
+// countSend enforces that an identical request is sent at most three times
+// per run.
+func (c *Client) countSend(key [32]byte, req request) error {
+	c.sendsMu.Lock()
+	defer c.sendsMu.Unlock()
+	if c.sends[key] >= maxSends {
+		c.stats.blocked.Add(1)
+		return &registrar.Error{Kind: registrar.KindOther, Registrar: Name, Domain: req.domain,
+			Message: fmt.Sprintf("%s %s: the identical request was already sent %d times in this run; not sending it again", req.method, req.path, maxSends)}
+	}
+	c.sends[key]++
+	return nil
+}
+
+// attempt sends the request once. transient reports a failure worth
+// retrying: a transport error, or a 5xx reply without a JSON envelope.
+func (c *Client) attempt(ctx context.Context, req request, target, token string) (rp *reply, err error, transient bool) {
+	if err := c.sem.Acquire(ctx, 1); err != nil {
+		return nil, err, false
+	}
+	defer c.sem.Release(1)
+	if err := c.limiter.Wait(ctx); err != nil {
+		return nil, err, false
+	}
+	actx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	var body io.Reader
+	if req.body != nil {
+		body = bytes.NewReader(req.body)
+	}
+	hreq, err := http.NewRequestWithContext(actx, req.method, target, body)
+	if err != nil {
+		return nil, &registrar.Error{Kind: registrar.KindOther, Registrar: Name, Domain: req.domain, Err: err}, false
+	}
+	hreq.Header.Set("Accept", "application/json")
+	hreq.Header.Set("User-Agent", c.userAgent)
+	if req.body != nil {
+		hreq.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		hreq.Header.Set("X-Access-Token", token)
+	}
+	c.stats.requests.Add(1)
+	start := time.Now()
+	resp, err := c.http.Do(hreq)
+	if err != nil {
+		return nil, c.transportError(ctx, req, err), true
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	if err != nil {
+		return nil, c.transportError(ctx, req, err), true
+	}
+	if len(raw) > maxBody {
+		return nil, &registrar.Error{Kind: registrar.KindInvalidReply, Registrar: Name, Domain: req.domain,
+			Message: fmt.Sprintf("%s %s: reply larger than %d bytes", req.method, req.path, maxBody)}, false
+	}
+	env, derr := decodeEnvelope(raw)
+	c.log.Debug("odr: request", "method", req.method, "path", req.path, "http_status", resp.StatusCode, "duration", time.Since(start))
+	if derr != nil {
+		return noEnvelope(req, resp.StatusCode, derr)
+	}
+	if !env.OK {
+		e := &registrar.Error{Kind: kindOfCode(env.Code, req.login), Registrar: Name, Code: env.Code, Message: env.Message}
+		if e.Message == "" {
+			e.Message = fmt.Sprintf("%s %s: error reply without a message", req.method, req.path)
+		}
+		if !registrar.IsAccountLevel(e) {
+			e.Domain = req.domain
+		}
+		return nil, e, false
+	}
+	return &reply{envelope: env, header: resp.Header}, nil, false
+}
+
+// kindOfCode maps the envelope's HTTP-like code of an error reply to a
+// kind. ODR documents no code list publicly; these follow HTTP meaning.
+func kindOfCode(code int, login bool) registrar.Kind {
+	switch {
+	case code == http.StatusUnauthorized:
+		return registrar.KindAuth
+	case code == http.StatusForbidden:
+		if login {
+			return registrar.KindAuth
+		}
+		return registrar.KindAccessDenied
+	case code == http.StatusNotFound:
+		return registrar.KindNotFound
+	case code == http.StatusTooManyRequests:
+		return registrar.KindRateLimited
+	case code == http.StatusServiceUnavailable:
+		return registrar.KindMaintenance
+	case code == http.StatusBadRequest, code == http.StatusConflict, code == http.StatusUnprocessableEntity,
+		code == http.StatusMethodNotAllowed:
+		return registrar.KindRefused
+	case code >= 500:
+		return registrar.KindUnavailable
+	}
+	return registrar.KindOther
+}
+
+// noEnvelope classifies a reply without a JSON envelope by its HTTP status.
+func noEnvelope(req request, status int, derr error) (*reply, error, bool) {
+	e := &registrar.Error{Registrar: Name, Domain: req.domain,
+		Message: fmt.Sprintf("%s %s: HTTP %d without a JSON reply", req.method, req.path, status)}
+	switch {
+	case status == http.StatusUnauthorized:
+		e.Kind, e.Domain = registrar.KindAuth, ""
+		return nil, e, false
+	case status == http.StatusTooManyRequests:
+		e.Kind, e.Domain = registrar.KindRateLimited, ""
+		return nil, e, false
+	case status >= 500:
+		e.Kind = registrar.KindUnavailable
+		return nil, e, true
+	default:
+		e.Kind = registrar.KindInvalidReply
+		e.Message = fmt.Sprintf("%s %s: HTTP %d: %v", req.method, req.path, status, derr)
+		return nil, e, false
+	}
+}
+
+// transportError wraps a failure to send or read, naming the call but no
+// secret (URLs carry none; bodies are never included).
+func (c *Client) transportError(ctx context.Context, req request, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	msg := "connection failed"
+	var ne net.Error
+	switch {
+	case errors.As(err, &ne) && ne.Timeout(), errors.Is(err, context.DeadlineExceeded):
+		msg = fmt.Sprintf("no complete reply within %s", c.timeout)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		msg = "reply cut short"
+	}
+	return &registrar.Error{Kind: registrar.KindUnavailable, Registrar: Name, Domain: req.domain,
+		Message: fmt.Sprintf("%s %s: %s", req.method, req.path, msg)}
+}
+
+// stopsRun reports whether err must stop the run: account-level kinds and
+// the registrar being unreachable after the retries.
+func stopsRun(err error) bool {
+	return registrar.IsAccountLevel(err) || registrar.KindOf(err) == registrar.KindUnavailable
+}

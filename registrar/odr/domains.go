@@ -1,0 +1,279 @@
+package odr
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/domainsync/domainsync/registrar"
+)
+
+// Info reads one domain: GET /domain/{name}/info/. A domain the registrar
+// says is not there is a KindNotFound error. A reply whose fields could not
+// all be decoded is returned with rec.Invalid set.
+func (c *Client) Info(ctx context.Context, name string) (registrar.Record, error) {
+	ascii, _, err := registrar.NormalizeName(name)
+	if err != nil {
+		return registrar.Record{}, &registrar.Error{Kind: registrar.KindOther, Registrar: Name, Domain: name, Message: err.Error()}
+	}
+	rp, err := c.call(ctx, request{method: http.MethodGet, path: "/domain/" + url.PathEscape(ascii) + "/info/", domain: ascii})
+	if err != nil {
+		return registrar.Record{}, err
+	}
+	rec, _, ok := decodeDomain(rp.Response, ascii)
+	if !ok {
+		return registrar.Record{}, &registrar.Error{Kind: registrar.KindInvalidReply, Registrar: Name, Domain: ascii,
+			Message: "reply response is not a domain object: " + clip(rp.Response)}
+	}
+	if rec.Name != ascii {
+		return registrar.Record{}, &registrar.Error{Kind: registrar.KindInvalidReply, Registrar: Name, Domain: ascii,
+			Message: fmt.Sprintf("field name: the reply is about %q", rec.Name)}
+	}
+	return rec, nil
+}
+
+// Lookup implements registrar.Registrar: one info call per name, at most
+// Concurrency at a time. A deleted domain (status DELETED) is returned as
+// DeletedRecord. The first run-stopping error cancels the rest and is the
+// one error returned, with a nil map.
+func (c *Client) Lookup(ctx context.Context, names []string) (map[string]registrar.Result, error) {
+	if err := c.Login(ctx); err != nil {
+		return nil, err
+	}
+	out := make(map[string]registrar.Result, len(names))
+	byASCII := map[string][]string{}
+	var order []string
+	for _, name := range names {
+		if _, done := out[name]; done {
+			continue
+		}
+		ascii, _, err := registrar.NormalizeName(name)
+		if err != nil {
+			out[name] = registrar.Result{Err: &registrar.Error{Kind: registrar.KindOther, Registrar: Name, Domain: name, Message: err.Error()}}
+			continue
+		}
+		out[name] = registrar.Result{}
+		if byASCII[ascii] == nil {
+			order = append(order, ascii)
+		}
+		byASCII[ascii] = append(byASCII[ascii], name)
+	}
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(c.conc)
+	for _, ascii := range order {
+		if gctx.Err() != nil {
+			break
+		}
+		g.Go(func() error {
+			var res registrar.Result
+			rec, err := c.Info(gctx, ascii)
+			switch {
+			case err != nil && (stopsRun(err) || gctx.Err() != nil):
+				if !registrar.IsAccountLevel(err) && gctx.Err() == nil {
+					err = c.setFatal(err)
+				}
+				return err
+			case registrar.KindOf(err) == registrar.KindNotFound:
+				// not found: the zero Result
+			case err != nil:
+				res.Err = err
+			case rec.Deleted:
+				res.DeletedRecord = &rec
+			default:
+				res = registrar.Result{Record: rec, Found: true, Err: rec.Invalid}
+			}
+			mu.Lock()
+			for _, name := range byASCII[ascii] {
+				out[name] = res
+			}
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Page is one page of the listing with what its X-Pagination-* headers say.
+type Page struct {
+	Records    []registrar.Record
+	Current    int // X-Pagination-CurrentPage (the page asked for when not sent)
+	TotalPages int // X-Pagination-TotalPages (1 when not sent)
+	PerPage    int // X-Pagination-PerPage (0 when not sent)
+	HasNext    bool
+}
+
+// ListPage fetches one page (from 1) of GET /domain/?page=N&o[id]=ASC.
+func (c *Client) ListPage(ctx context.Context, page int) (Page, error) {
+	if page < 1 {
+		return Page{}, fmt.Errorf("odr: page %d: pages start at 1", page)
+	}
+	q := url.Values{}
+	q.Set("page", strconv.Itoa(page))
+	q.Set("o[id]", "ASC")
+	rp, err := c.call(ctx, request{method: http.MethodGet, path: "/domain/", query: q})
+	if err != nil {
+		return Page{}, err
+	}
+	p, err := pageInfo(rp.header, page)
+	if err != nil {
+		return Page{}, &registrar.Error{Kind: registrar.KindInvalidReply, Registrar: Name, Message: fmt.Sprintf("page %d: %v", page, err)}
+	}
+	rows, err := decodeList(rp.Response)
+	if err != nil {
+		return Page{}, &registrar.Error{Kind: registrar.KindInvalidReply, Registrar: Name, Message: fmt.Sprintf("page %d: %v", page, err)}
+	}
+	p.Records = make([]registrar.Record, 0, len(rows))
+	for i, raw := range rows {
+		rec, _, ok := decodeDomain(raw, "")
+		if !ok {
+			return Page{}, &registrar.Error{Kind: registrar.KindInvalidReply, Registrar: Name,
+				Message: fmt.Sprintf("page %d: row %d is not a domain object: %s", page, i, clip(raw))}
+		}
+		p.Records = append(p.Records, rec)
+	}
+	return p, nil
+}
+
+// pageInfo reads the X-Pagination-* headers. Without them the reply is the
+// only page. A page number other than the one asked for is an error.
+func pageInfo(h http.Header, asked int) (Page, error) {
+	p := Page{Current: asked, TotalPages: 1}
+	num := func(name string) (int, bool, error) {
+		v := strings.TrimSpace(h.Get(name))
+		if v == "" {
+			return 0, false, nil
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return 0, false, fmt.Errorf("header %s: %q is not a page count", name, v)
+		}
+		return n, true, nil
+	}
+	var err error
+	var ok bool
+	var n int
+	if n, ok, err = num("X-Pagination-CurrentPage"); err != nil {
+		return p, err
+	} else if ok {
+		if n != asked {
+			return p, fmt.Errorf("header X-Pagination-CurrentPage: %d, but page %d was asked for", n, asked)
+		}
+	}
+	if n, ok, err = num("X-Pagination-TotalPages"); err != nil {
+		return p, err
+	} else if ok {
+		p.TotalPages = n
+	}
+	if n, ok, err = num("X-Pagination-PerPage"); err != nil {
+		return p, err
+	} else if ok {
+		p.PerPage = n
+	}
+	if p.TotalPages > maxPages {
+		return p, fmt.Errorf("header X-Pagination-TotalPages: %d is more than %d", p.TotalPages, maxPages)
+	}
+	p.HasNext = asked < p.TotalPages || (h.Get("X-Pagination-Next") != "" && h.Get("X-Pagination-TotalPages") == "")
+	return p, nil
+}
+
+// List implements registrar.Registrar: it reads every page in id order,
+// following the X-Pagination-* headers, and streams each domain once
+// (de-duplicated by id, then name). total is reported after the first page:
+// exact when there is one page, else -1 (ODR sends no record count).
+func (c *Client) List(ctx context.Context, total func(int), fn func(registrar.Record) error) error {
+	if fn == nil {
+		fn = func(registrar.Record) error { return nil }
+	}
+	if err := c.Login(ctx); err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for page := 1; ; page++ {
+		p, err := c.ListPage(ctx, page)
+		if err != nil {
+			return err
+		}
+		if page == 1 && total != nil {
+			if p.HasNext {
+				total(-1)
+			} else {
+				total(len(p.Records))
+			}
+		}
+		for _, rec := range p.Records {
+			key := "id:" + rec.ID
+			if rec.ID == "" {
+				key = "name:" + rec.Name
+			}
+			if rec.ID == "" && rec.Name == "" {
+				key = ""
+			}
+			if key != "" {
+				if seen[key] {
+					continue
+				}
+				seen[key] = true
+			}
+			if err := fn(rec); err != nil {
+				return err
+			}
+		}
+		if !p.HasNext || len(p.Records) == 0 || page >= maxPages {
+			return nil
+		}
+	}
+}
+
+// SetAutoRenew implements registrar.Registrar: PUT /domain/{name}/renew-on/
+// or renew-off/ (no body). A reply with "result": false is a refusal.
+func (c *Client) SetAutoRenew(ctx context.Context, rec registrar.Record, renew bool) error {
+	ascii, err := recName(rec)
+	if err != nil {
+		return err
+	}
+	action := "renew-off"
+	if renew {
+		action = "renew-on"
+	}
+	rp, err := c.call(ctx, request{method: http.MethodPut, path: "/domain/" + url.PathEscape(ascii) + "/" + action + "/", domain: ascii})
+	if err != nil {
+		return err
+	}
+	var r struct {
+		Result *bool `json:"result"`
+	}
+	if json.Unmarshal(rp.Response, &r) == nil && r.Result != nil && !*r.Result {
+		return &registrar.Error{Kind: registrar.KindRefused, Registrar: Name, Domain: ascii, Message: action + ": the reply says result false"}
+	}
+	return nil
+}
+
+// SetPrivacy implements registrar.Registrar: ODR has no WHOIS privacy, so
+// it is always a per-domain refusal and sends nothing.
+func (c *Client) SetPrivacy(ctx context.Context, rec registrar.Record, enabled bool) error {
+	return &registrar.Error{Kind: registrar.KindRefused, Registrar: Name, Domain: rec.Name, Message: "WHOIS privacy is not supported by ODR"}
+}
+
+func recName(rec registrar.Record) (string, error) {
+	ascii, _, err := registrar.NormalizeName(rec.Name)
+	if err != nil {
+		return "", &registrar.Error{Kind: registrar.KindOther, Registrar: Name, Domain: rec.Name, Message: "field name: " + err.Error()}
+	}
+	return ascii, nil
+}
+
+var _ registrar.Registrar = (*Client)(nil)
