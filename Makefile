@@ -40,3 +40,8 @@ lint:
 
 clean:
 	rm -rf bin
+
+# The README's first command: a real sync against an embedded WHMCS and a simulated
+# Openprovider; needs only Go (the demo build tag carries the embedded engine).
+demo:
+	$(GO) run -tags demo . demo

@@ -12,6 +12,7 @@ package cmd
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -47,6 +48,10 @@ type Config struct {
 	Registrars RegistrarsConfig // registrars:
 	Sync       sync.Settings    // sync: (validated by Settings.Validate)
 	Report     ReportConfig     // report:
+
+	// FromWHMCS is what was read from the WHMCS directory (whmcs.dir) when
+	// the configuration was loaded; nil when none was read. See whmcsdir.go.
+	FromWHMCS *WHMCSSettings `yaml:"-"`
 }
 
 // WHMCSConfig says how to reach the WHMCS database.
@@ -83,6 +88,12 @@ type ReportConfig struct {
 	To        []string   `yaml:"to"` // empty: active admins whose role has System Emails
 	From      string     `yaml:"from"`
 	SMTP      SMTPConfig `yaml:"smtp"`
+
+	// Set only from WHMCS (whmcs.dir), not from the file: tblconfiguration
+	// BCCMessages (envelope-only recipients added to every mail) and
+	// DisableEmailSending (when true no report is mailed).
+	BCC          []string `yaml:"-"`
+	MailDisabled bool     `yaml:"-"`
 }
 
 // SMTPConfig is report.smtp. TLS is "none", "starttls" or "tls"; a zero Port
@@ -233,6 +244,11 @@ func SourceEnv(name string) Source { return Source("env " + name) }
 // SourceFlag is a command-line flag (name without dashes).
 func SourceFlag(name string) Source { return Source("flag --" + name) }
 
+// SourceWHMCS is a value read from the WHMCS installation (whmcs.dir): what
+// names the table and setting or the file and key, e.g.
+// "tblconfiguration MailConfig".
+func SourceWHMCS(what string) Source { return Source("whmcs " + what) }
+
 // String returns the source as shown by the config command.
 func (s Source) String() string { return string(s) }
 
@@ -301,7 +317,16 @@ func (e *ConfigError) Error() string {
 // then the search paths), decodes it strictly, applies the environment and
 // the flags, fills defaults and validates the result. All problems are
 // returned together as a *ConfigError; no secret appears in them.
+//
+// When whmcs.dir is set (by any level), the WHMCS installation is read too
+// (loadWHMCSDir: configuration.php, its database, the module's advanced
+// configuration) and fills every key nothing above it set.
 func LoadConfig(opts LoadOptions) (*Config, *Sources, error) {
+	return LoadConfigContext(context.Background(), opts)
+}
+
+// LoadConfigContext is LoadConfig with a context bounding the WHMCS reads.
+func LoadConfigContext(ctx context.Context, opts LoadOptions) (*Config, *Sources, error) {
 	env := opts.Env
 	if env == nil {
 		env = func(string) (string, bool) { return "", false }
@@ -310,7 +335,8 @@ func LoadConfig(opts LoadOptions) (*Config, *Sources, error) {
 	if search == nil {
 		search = DefaultSearchPaths
 	}
-	in := configInput{Env: env, Flags: opts.Flags, Searched: search}
+	in := configInput{Env: env, Flags: opts.Flags, Searched: search,
+		WHMCS: func(dir string, dsn DSN) (*WHMCSSettings, error) { return loadWHMCSDir(ctx, dir, dsn) }}
 
 	explicit := ""
 	switch {
@@ -389,6 +415,9 @@ type configInput struct {
 	Env        func(string) (string, bool)
 	Flags      []FlagValue
 	Searched   []string
+	// WHMCS reads the WHMCS directory whmcs.dir (dsn: whmcs.dsn as set
+	// above WHMCS, "" for configuration.php's database); nil reads nothing.
+	WHMCS func(dir string, dsn DSN) (*WHMCSSettings, error)
 }
 
 // document is the YAML file's shape: Config's sections, with the sync
@@ -431,6 +460,7 @@ type loader struct {
 	problems []string
 	failed   map[string]bool // keys whose value could not be used: no second message
 	secrets  []string        // secret values seen, scrubbed from every message
+	whmcs    *WHMCSSettings  // read from whmcs.dir; nil when none
 }
 
 // parseConfig merges defaults, file, environment and flags, and validates.
@@ -443,8 +473,11 @@ func parseConfig(in configInput) (*Config, *Sources, error) {
 	}
 	l.applyEnv()
 	l.applyFlags()
+	l.applyWHMCS()
 	cfg := l.finish()
+	cfg.FromWHMCS = l.whmcs
 	l.validate(cfg)
+	l.validateWHMCS()
 	if len(l.problems) > 0 {
 		return nil, nil, l.err()
 	}
@@ -857,6 +890,7 @@ func (l *loader) finish() *Config {
 		}
 	}
 	cfg.Report.To = slices.Clone(cfg.Report.To)
+	cfg.Report.BCC = slices.Clone(cfg.Report.BCC)
 	return &cfg
 }
 
@@ -1343,7 +1377,7 @@ func (c Config) Values(src *Sources) []Setting {
 		}
 		out = append(out, Setting{Key: k.Path, Value: formatValue(k.Path, v), Source: src.Of(k.Path)})
 	}
-	return out
+	return append(out, whmcsOnlySettings(c, src)...)
 }
 
 // String lists the effective values, one "key = value" per line, secrets masked.
@@ -1470,6 +1504,7 @@ var overrideFlags = []struct{ name, key, usage string }{
 	{"batch-size", "sync.batch_size", "domains per run (overrides sync.batch_size)"},
 	{"update-interval", "sync.update_interval", "minimum time between two syncs of one domain, e.g. 2h or 1d (overrides sync.update_interval)"},
 	{"send-empty", "report.send_empty", "mail the report even when nothing changed (overrides report.send_empty)"},
+	{"whmcs", "whmcs.dir", "WHMCS directory: database, registrar credentials, sync and mail settings from the installation (overrides whmcs.dir)"},
 }
 
 // addOverrideFlags registers the override flags on c and returns a function

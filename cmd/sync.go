@@ -212,7 +212,7 @@ func runSync(ctx context.Context, opts *SyncOptions) error {
 				"changed", res.Report.Totals.Changed, "failed", res.Report.Totals.Failed,
 				"applied", res.Applied, "pushed", res.Pushed)
 			if res.AccountErr != nil {
-				failures = append(failures, fmt.Errorf("%s: %w", name, authHint(res.AccountErr, cfg, name)))
+				failures = append(failures, withRegistrar(name, authHint(res.AccountErr, cfg, name)))
 			}
 			if res.Held {
 				failures = append(failures, fmt.Errorf("%s: batch held by the mass-change guard (%s); nothing applied: look at the report, then run again with --force", name, firstNotice(res.Report)))
@@ -228,6 +228,15 @@ func runSync(ctx context.Context, opts *SyncOptions) error {
 	return nil
 }
 
+// withRegistrar prefixes err with the registrar's name unless the error
+// (a registrar.Error) already starts with it.
+func withRegistrar(name string, err error) error {
+	if strings.HasPrefix(err.Error(), name+": ") {
+		return err
+	}
+	return fmt.Errorf("%s: %w", name, err)
+}
+
 func firstNotice(r *report.Report) string {
 	if len(r.Notices) > 0 {
 		return r.Notices[0]
@@ -235,19 +244,12 @@ func firstNotice(r *report.Report) string {
 	return "suspicious mass change"
 }
 
-// entityHint adds a hint to an authentication failure when the configured
-// password holds HTML entities (WHMCS may store them that way).
+// authHint adds entityHint's hint to an Openprovider login failure.
 func authHint(err error, cfg *Config, name string) error {
-	if registrar.KindOf(err) != registrar.KindAuth || name != openprovider.Name || cfg.Registrars.Openprovider == nil {
+	if name != openprovider.Name || cfg.Registrars.Openprovider == nil {
 		return err
 	}
-	pw := cfg.Registrars.Openprovider.Password.Reveal()
-	for _, e := range []string{"&amp;", "&lt;", "&gt;", "&quot;", "&#"} {
-		if strings.Contains(pw, e) {
-			return fmt.Errorf("%w (the password contains HTML entities such as %s, as WHMCS's admin form may store it; check the password in WHMCS or set it in the configuration)", err, e)
-		}
-	}
-	return err
+	return entityHint(err, cfg.Registrars.Openprovider.Password)
 }
 
 // configuredRegistrars lists the registrars configured, in a stable order.
@@ -279,13 +281,13 @@ func newRegistrar(name string, cfg *Config, log *slog.Logger) (registrar.Registr
 	return nil, fmt.Errorf("unknown registrar %q", name)
 }
 
-// openDB opens the WHMCS database from whmcs.dsn.
+// openDB opens the WHMCS database from whmcs.dsn or, when that is empty,
+// from whmcs.dir's configuration.php (with WHMCS's sql_mode and charset).
 func openDB(ctx context.Context, cfg *Config, log *slog.Logger) (*whmcsdb.DB, error) {
-	dsn := cfg.WHMCS.DSN.Reveal()
-	if dsn == "" {
-		return nil, errors.New("no WHMCS database configured: set whmcs.dsn (or DOMAINSYNC_DB_DSN) or whmcs.dir")
+	if cfg.WHMCS.DSN.Reveal() == "" && cfg.WHMCS.Dir == "" {
+		return nil, errors.New("no WHMCS database configured: set whmcs.dsn (or DOMAINSYNC_DB_DSN), or whmcs.dir / --whmcs DIR")
 	}
-	return whmcsdb.Open(ctx, dsn, whmcsdb.Options{AllowNonTransactional: cfg.WHMCS.AllowNonTransactional, Logger: log})
+	return openWHMCSDB(ctx, cfg, whmcsdb.Options{AllowNonTransactional: cfg.WHMCS.AllowNonTransactional, Logger: log})
 }
 
 // deliver prints the report as asked and mails it unless told not to.
@@ -302,6 +304,10 @@ func deliver(ctx context.Context, opts *SyncOptions, cfg *Config, db *whmcsdb.DB
 	if opts.DryRun || opts.NoMail {
 		return nil
 	}
+	if cfg.Report.MailDisabled {
+		log.Warn("WHMCS has e-mail sending disabled (DisableEmailSending); the report was not mailed", "registrar", rep.Registrar)
+		return nil
+	}
 	if !rep.Notable() && !cfg.Report.SendEmpty {
 		log.Debug("nothing to report; no mail sent", "registrar", rep.Registrar)
 		return nil
@@ -311,7 +317,7 @@ func deliver(ctx context.Context, opts *SyncOptions, cfg *Config, db *whmcsdb.DB
 		return fmt.Errorf("mail: %w", err)
 	}
 	if err := report.Send(ctx, mc, rep); err != nil {
-		return fmt.Errorf("mail: %w (the database changes of this run are kept)", err)
+		return fmt.Errorf("%w (the database changes of this run are kept)", err)
 	}
 	log.Info("report mailed", "registrar", rep.Registrar, "to", len(mc.To))
 	return nil
@@ -339,6 +345,7 @@ func mailConfig(ctx context.Context, cfg *Config, db *whmcsdb.DB) (report.MailCo
 		TLS:      s.TLS,
 		From:     cfg.Report.From,
 		To:       cfg.Report.To,
+		BCC:      cfg.Report.BCC,
 	}
 	if mc.TLS == "" {
 		mc.TLS = report.TLSNone

@@ -165,7 +165,8 @@ func domainUpdate(c Change) (statement, error) {
 }
 
 // moveItems moves unpaid invoice items (and, once per invoice, the invoice
-// itself) of domain id.
+// itself) of domain id. The guards avoid correlated EXISTS subqueries, which the
+// demo's embedded engine (go-mysql-server) cannot run inside an UPDATE.
 func moveItems(ctx context.Context, tx *sql.Tx, domainID int64, moves []ItemMove) error {
 	invoices := map[int64]string{} // invoice id → new due date already written
 	for _, m := range moves {
@@ -179,7 +180,7 @@ func moveItems(ctx context.Context, tx *sql.Tx, domainID int64, moves []ItemMove
 		err = execGuarded(ctx, tx, fmt.Sprintf("invoice item %d", m.ItemID),
 			"UPDATE `tblinvoiceitems` ii SET ii.`duedate` = ? "+
 				"WHERE ii.`id` = ? AND ii.`invoiceid` = ? AND ii.`relid` = ? AND ii.`duedate` <=> ? AND "+isDomainItem("ii")+
-				" AND EXISTS (SELECT 1 FROM `tblinvoices` i WHERE i.`id` = ii.`invoiceid` AND i.`status` = 'Unpaid')",
+				" AND ii.`invoiceid` IN (SELECT i.`id` FROM `tblinvoices` i WHERE i.`status` = 'Unpaid')",
 			due, m.ItemID, m.InvoiceID, domainID, rawOrNull(m.OldDue))
 		if err != nil {
 			return err
@@ -196,9 +197,9 @@ func moveItems(ctx context.Context, tx *sql.Tx, domainID int64, moves []ItemMove
 		err = execGuarded(ctx, tx, fmt.Sprintf("invoice %d", m.InvoiceID),
 			"UPDATE `tblinvoices` i SET i.`duedate` = ? "+
 				"WHERE i.`id` = ? AND i.`status` = 'Unpaid' AND i.`duedate` <=> ? "+
-				"AND NOT EXISTS (SELECT 1 FROM `tblinvoiceitems` o WHERE o.`invoiceid` = i.`id` "+
-				"AND NOT (o.`relid` = ? AND "+isDomainItem("o")+"))",
-			due, m.InvoiceID, rawOrNull(m.OldInvoice), domainID)
+				"AND (SELECT COUNT(*) FROM `tblinvoiceitems` o WHERE o.`invoiceid` = ? "+
+				"AND NOT (o.`relid` = ? AND "+isDomainItem("o")+")) = 0",
+			due, m.InvoiceID, rawOrNull(m.OldInvoice), m.InvoiceID, domainID)
 		if err != nil {
 			return err
 		}
