@@ -9,7 +9,7 @@ LDFLAGS   := -s -w -X $(PKG)/cmd.Version=$(VERSION) -X $(PKG)/cmd.Commit=$(COMMI
 # `make fuzz FUZZTIME=5m` runs them longer.
 FUZZTIME  ?= 3000x
 
-.PHONY: all build test unit fuzz lint demo bench reliability clean
+.PHONY: all build test unit fuzz lint demo bench reliability clean install docs
 
 all: lint test build
 
@@ -45,3 +45,39 @@ clean:
 # Openprovider; needs only Go (the demo build tag carries the embedded engine).
 demo:
 	$(GO) run -tags demo . demo
+
+# Install the binary to $(DESTDIR)$(PREFIX)/bin and, only when absent, the
+# example configuration (mode 0600: it holds passwords) to
+# $(DESTDIR)$(SYSCONFDIR)/domainsync/domainsync.yaml.
+PREFIX    ?= /usr/local
+SYSCONFDIR ?= /etc
+install: build
+	install -d -m 0755 $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 bin/domainsync $(DESTDIR)$(PREFIX)/bin/domainsync
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/domainsync
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/domainsync/domainsync.yaml ]; then \
+	  echo "keeping the existing $(DESTDIR)$(SYSCONFDIR)/domainsync/domainsync.yaml"; \
+	else \
+	  install -m 0600 contrib/domainsync.example.yaml $(DESTDIR)$(SYSCONFDIR)/domainsync/domainsync.yaml; \
+	fi
+
+# Man pages (docs/man/) and shell completions (docs/completion/) from the cobra commands.
+docs:
+	rm -rf docs/man docs/completion
+	$(GO) run . gen-docs docs
+
+# Benchmark harness (see BENCHMARKS.md): seeds MariaDB (DOMAINSYNC_TEST_DSN or
+# root@127.0.0.1:3306), serves the simulated Openprovider with injected latency,
+# runs the real binary and prints the table. BENCH_FLAGS e.g. -sizes 1000,10000.
+BENCH_FLAGS ?= -sizes 1000,10000,100000 -latency 50ms -differ 0.10
+bench:
+	$(GO) run ./testdata/bench $(BENCH_FLAGS)
+
+# The reliability trials (RELIABILITY.md): 10 overlapping processes and
+# kill -9 at random moments of a 10,000-domain --all run (20 trials; the real
+# binary as subprocesses), then the quick fault tests. Several minutes.
+# DOMAINSYNC_RELIABILITY_DOMAINS and DOMAINSYNC_RELIABILITY_TRIALS scale them.
+reliability:
+	@out=$$(mktemp); $(GO) test -tags reliability -count=1 -timeout 40m -v -run '^TestReliability' ./cmd >$$out 2>&1; rc=$$?; \
+	  grep -vE '^=== ' $$out; rm -f $$out; exit $$rc
+	$(GO) test -count=1 -run '^TestFaults' ./cmd

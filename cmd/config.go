@@ -36,6 +36,8 @@ import (
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 
+	"github.com/domainsync/domainsync/registrar"
+	"github.com/domainsync/domainsync/registrar/odr"
 	"github.com/domainsync/domainsync/sync"
 )
 
@@ -48,6 +50,7 @@ type Config struct {
 	Registrars RegistrarsConfig // registrars:
 	Sync       sync.Settings    // sync: (validated by Settings.Validate)
 	Report     ReportConfig     // report:
+	Reconcile  ReconcileConfig  // reconcile:
 
 	// FromWHMCS is what was read from the WHMCS directory (whmcs.dir) when
 	// the configuration was loaded; nil when none was read. See whmcsdir.go.
@@ -67,7 +70,32 @@ type WHMCSConfig struct {
 // config command; any other name under registrars: is an error.
 type RegistrarsConfig struct {
 	Openprovider *OpenproviderConfig `yaml:"openprovider"`
+	Odr          *ODRConfig          `yaml:"odr"`
 }
+
+// ODRConfig is the registrars.odr section (Open Domain Registry). Modules
+// are the tbldomains.registrar values that belong to it (matched in any
+// case; default odr). Zero tuning values mean the client's own defaults.
+type ODRConfig struct {
+	URL         string        `yaml:"url"`
+	APIKey      string        `yaml:"api_key"`
+	APISecret   Secret        `yaml:"api_secret"`
+	Modules     []string      `yaml:"modules"`
+	Contacts    string        `yaml:"contacts"` // report | update | replace (only report is implemented)
+	RateLimit   float64       `yaml:"rate_limit"`
+	Concurrency int           `yaml:"concurrency"`
+	Timeout     time.Duration `yaml:"timeout"`
+}
+
+// ReconcileConfig is the reconcile section.
+type ReconcileConfig struct {
+	// ExpiryToleranceDays: expiry dates that differ by more days than this
+	// are reported by "domainsync reconcile".
+	ExpiryToleranceDays int `yaml:"expiry_tolerance_days"`
+}
+
+// DefaultODRURL is ODR's production REST endpoint.
+const DefaultODRURL = "https://api.opendomainregistry.net/"
 
 // OpenproviderConfig is the registrars.openprovider section. Zero tuning
 // values (rate limit, concurrency, timeout) mean the client's own defaults.
@@ -125,6 +153,9 @@ const (
 	EnvOpenproviderPassword = "DOMAINSYNC_OPENPROVIDER_PASSWORD"
 	EnvOpenproviderURL      = "DOMAINSYNC_OPENPROVIDER_URL"
 	EnvSMTPPassword         = "DOMAINSYNC_SMTP_PASSWORD"
+	EnvODRURL               = "DOMAINSYNC_ODR_URL"
+	EnvODRAPIKey            = "DOMAINSYNC_ODR_API_KEY"
+	EnvODRAPISecret         = "DOMAINSYNC_ODR_API_SECRET"
 )
 
 // envKeys maps each overriding environment variable to its key, in the
@@ -134,6 +165,9 @@ var envKeys = []struct{ env, key string }{
 	{EnvOpenproviderURL, "registrars.openprovider.url"},
 	{EnvOpenproviderUsername, "registrars.openprovider.username"},
 	{EnvOpenproviderPassword, "registrars.openprovider.password"},
+	{EnvODRURL, "registrars.odr.url"},
+	{EnvODRAPIKey, "registrars.odr.api_key"},
+	{EnvODRAPISecret, "registrars.odr.api_secret"},
 	{EnvSMTPPassword, "report.smtp.password"},
 }
 
@@ -428,14 +462,15 @@ type document struct {
 	Registrars RegistrarsConfig `yaml:"registrars"`
 	Sync       syncSection      `yaml:"sync"`
 	Report     ReportConfig     `yaml:"report"`
+	Reconcile  ReconcileConfig  `yaml:"reconcile"`
 }
 
 func (d *document) config() Config {
-	return Config{WHMCS: d.WHMCS, Registrars: d.Registrars, Sync: d.Sync.Settings, Report: d.Report}
+	return Config{WHMCS: d.WHMCS, Registrars: d.Registrars, Sync: d.Sync.Settings, Report: d.Report, Reconcile: d.Reconcile}
 }
 
 func documentOf(c Config) document {
-	return document{WHMCS: c.WHMCS, Registrars: c.Registrars, Sync: syncSection{UpdateInterval: formatInterval(c.Sync.UpdateInterval), Settings: c.Sync}, Report: c.Report}
+	return document{WHMCS: c.WHMCS, Registrars: c.Registrars, Sync: syncSection{UpdateInterval: formatInterval(c.Sync.UpdateInterval), Settings: c.Sync}, Report: c.Report, Reconcile: c.Reconcile}
 }
 
 type syncSection struct {
@@ -446,8 +481,9 @@ type syncSection struct {
 func defaultDocument() document {
 	s := sync.DefaultSettings()
 	return document{
-		Sync:   syncSection{UpdateInterval: formatInterval(s.UpdateInterval), Settings: s},
-		Report: ReportConfig{SMTP: SMTPConfig{TLS: TLSNone}},
+		Sync:      syncSection{UpdateInterval: formatInterval(s.UpdateInterval), Settings: s},
+		Report:    ReportConfig{SMTP: SMTPConfig{TLS: TLSNone}},
+		Reconcile: ReconcileConfig{ExpiryToleranceDays: 1},
 	}
 }
 
@@ -540,6 +576,9 @@ func (l *loader) noteSecrets() {
 	if d.Registrars.Openprovider != nil {
 		l.secrets = append(l.secrets, d.Registrars.Openprovider.Password.Reveal())
 	}
+	if d.Registrars.Odr != nil {
+		l.secrets = append(l.secrets, d.Registrars.Odr.APISecret.Reveal())
+	}
 }
 
 // where names the file position of a key, for messages.
@@ -631,6 +670,10 @@ func (l *loader) secretValue(key string) string {
 	case "registrars.openprovider.password":
 		if l.doc.Registrars.Openprovider != nil {
 			return l.doc.Registrars.Openprovider.Password.Reveal()
+		}
+	case "registrars.odr.api_secret":
+		if l.doc.Registrars.Odr != nil {
+			return l.doc.Registrars.Odr.APISecret.Reveal()
 		}
 	}
 	return ""
@@ -873,6 +916,32 @@ func (l *loader) finish() *Config {
 		}
 		cfg.Registrars.Openprovider = &c
 	}
+	if cfg.Registrars.Odr == nil && l.touched("registrars.odr") {
+		cfg.Registrars.Odr = &ODRConfig{}
+	}
+	if o := cfg.Registrars.Odr; o != nil {
+		c := *o
+		if c.URL == "" {
+			c.URL = DefaultODRURL
+		}
+		c.Modules = nil
+		seen := map[string]bool{}
+		for _, m := range o.Modules {
+			m = strings.TrimSpace(m)
+			if m != "" && !seen[strings.ToLower(m)] {
+				seen[strings.ToLower(m)] = true
+				c.Modules = append(c.Modules, m)
+			}
+		}
+		if len(c.Modules) == 0 {
+			c.Modules = []string{"odr"}
+		}
+		c.Contacts = strings.ToLower(strings.TrimSpace(c.Contacts))
+		if c.Contacts == "" {
+			c.Contacts = "report"
+		}
+		cfg.Registrars.Odr = &c
+	}
 
 	smtp := &cfg.Report.SMTP
 	smtp.TLS = strings.ToLower(strings.TrimSpace(smtp.TLS))
@@ -949,9 +1018,9 @@ func (l *loader) validate(cfg *Config) {
 	}
 
 	op := cfg.Registrars.Openprovider
-	if op == nil {
+	if op == nil && cfg.Registrars.Odr == nil {
 		l.problem("registrars: no registrar configured: add registrars.openprovider (username, password) or set %s and %s", EnvOpenproviderUsername, EnvOpenproviderPassword)
-	} else {
+	} else if op != nil {
 		if u, err := url.Parse(op.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			l.keyProblem("registrars.openprovider.url", "%q is not an http(s) URL", op.URL)
 		}
@@ -970,6 +1039,46 @@ func (l *loader) validate(cfg *Config) {
 		if op.Timeout < 0 {
 			l.keyProblem("registrars.openprovider.timeout", "must not be negative, got %s", op.Timeout)
 		}
+	}
+
+	if o := cfg.Registrars.Odr; o != nil {
+		if u, err := url.Parse(o.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			l.keyProblem("registrars.odr.url", "%q is not an http(s) URL", o.URL)
+		}
+		if o.APIKey == "" {
+			l.keyProblem("registrars.odr.api_key", "required (or set %s)", EnvODRAPIKey)
+		}
+		if o.APISecret == "" {
+			l.keyProblem("registrars.odr.api_secret", "required (or set %s)", EnvODRAPISecret)
+		}
+		switch o.Contacts {
+		case "report":
+		case "update", "replace":
+			l.keyProblem("registrars.odr.contacts", "%q is not implemented yet; use report", o.Contacts)
+		default:
+			l.keyProblem("registrars.odr.contacts", "%q is not one of report, update, replace", o.Contacts)
+		}
+		if len(o.Modules) > 1 {
+			// BatchQuery selects one module name (matched in any case).
+			l.keyProblem("registrars.odr.modules", "only one module name is supported (in any case, e.g. [odr, ODR]), got %q", o.Modules)
+		}
+		for i, m := range o.Modules {
+			if strings.EqualFold(m, "openprovider") && op != nil {
+				l.keyProblem(fmt.Sprintf("registrars.odr.modules[%d]", i), "%q is the Openprovider module", m)
+			}
+		}
+		if o.RateLimit < 0 {
+			l.keyProblem("registrars.odr.rate_limit", "must not be negative, got %g", o.RateLimit)
+		}
+		if o.Concurrency < 0 {
+			l.keyProblem("registrars.odr.concurrency", "must not be negative, got %d", o.Concurrency)
+		}
+		if o.Timeout < 0 {
+			l.keyProblem("registrars.odr.timeout", "must not be negative, got %s", o.Timeout)
+		}
+	}
+	if cfg.Reconcile.ExpiryToleranceDays < 0 {
+		l.keyProblem("reconcile.expiry_tolerance_days", "must not be negative, got %d", cfg.Reconcile.ExpiryToleranceDays)
 	}
 
 	if l.in.File == "" && len(l.problems) > missing {
@@ -1394,6 +1503,9 @@ var zeroNotes = map[string]string{
 	"registrars.openprovider.rate_limit":  "client default",
 	"registrars.openprovider.concurrency": "client default",
 	"registrars.openprovider.timeout":     "client default",
+	"registrars.odr.rate_limit":           "client default",
+	"registrars.odr.concurrency":          "client default",
+	"registrars.odr.timeout":              "client default",
 	"sync.update_interval":                "every run",
 	"report.to":                           "active WHMCS admins with System Emails",
 }
@@ -1532,4 +1644,61 @@ func addOverrideFlags(c *cobra.Command) func() []FlagValue {
 		}
 		return out
 	}
+}
+
+// registrarModule is the tbldomains.registrar value of a configured
+// registrar (matched in any case).
+func registrarModule(cfg *Config, name string) string {
+	if name == odr.Name && cfg.Registrars.Odr != nil && len(cfg.Registrars.Odr.Modules) > 0 {
+		return strings.ToLower(cfg.Registrars.Odr.Modules[0])
+	}
+	return name
+}
+
+// registrarSettings are the sync settings of one registrar: the sync:
+// section with that registrar's built-in rules.
+func registrarSettings(cfg *Config, name string) sync.Settings {
+	s := cfg.Sync
+	s.Registrar = name
+	return s
+}
+
+// selectRegistrars keeps the configured registrars named by --registrar
+// (any case; all when none is given). A name that is not configured is a
+// usage error.
+func selectRegistrars(configured, want []string) ([]string, error) {
+	if len(want) == 0 {
+		return configured, nil
+	}
+	var out []string
+	for _, w := range want {
+		w = strings.ToLower(strings.TrimSpace(w))
+		if !slices.Contains(configured, w) {
+			return nil, fmt.Errorf("--registrar: %q is not a configured registrar (configured: %s)", w, strings.Join(configured, ", "))
+		}
+		if !slices.Contains(out, w) {
+			out = append(out, w)
+		}
+	}
+	// Keep the configured order.
+	slices.SortStableFunc(out, func(a, b string) int { return slices.Index(configured, a) - slices.Index(configured, b) })
+	return out, nil
+}
+
+// newODR builds the ODR client of the registrars.odr section.
+func newODR(cfg *Config, log *slog.Logger) (registrar.Registrar, error) {
+	o := cfg.Registrars.Odr
+	if o == nil {
+		return nil, fmt.Errorf("registrar %s is not configured", odr.Name)
+	}
+	return odr.New(odr.Config{
+		URL:            o.URL,
+		APIKey:         o.APIKey,
+		APISecret:      o.APISecret.Reveal(),
+		RateLimit:      o.RateLimit,
+		Concurrency:    o.Concurrency,
+		RequestTimeout: o.Timeout,
+		UserAgent:      UserAgent(),
+		Logger:         log.With("registrar", odr.Name),
+	})
 }

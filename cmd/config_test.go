@@ -193,7 +193,7 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown top-level key", "synk:\n  batch_size: 10\n", nil, nil,
 			[]string{"F:7: synk: unknown key (did you mean sync?)"}},
 		{"unknown registrar", "    \n  enom:\n    url: x\n", nil, nil,
-			[]string{`F:8: registrars.enom: unknown registrar "enom" (supported: openprovider)`}},
+			[]string{`F:8: registrars.enom: unknown registrar "enom" (supported: odr, openprovider)`}},
 		{"wrong type", "sync:\n  batch_size: abc\n", nil, nil,
 			[]string{`F:8: sync.batch_size: cannot use "abc" as a whole number`}},
 		{"wrong type in flow mapping", "report:\n  smtp: {host: h, port: abc, tls: none}\n", nil, nil,

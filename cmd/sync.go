@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/domainsync/domainsync/registrar"
+	"github.com/domainsync/domainsync/registrar/odr"
 	"github.com/domainsync/domainsync/registrar/openprovider"
 	"github.com/domainsync/domainsync/report"
 	dsync "github.com/domainsync/domainsync/sync"
@@ -40,6 +41,12 @@ type SyncOptions struct {
 	Verbose   bool     // -v
 	LogFormat string   // --log-format text|json
 	Force     bool     // --force
+	// Timeout (--timeout) bounds the run: past it no new domain is started,
+	// those in flight finish and the report is still sent (0 = no limit).
+	Timeout time.Duration
+	// Registrars (--registrar, repeatable) limits the run to these
+	// configured registrars; empty = all.
+	Registrars []string
 
 	// Config, when set, is used instead of loading one (the demo).
 	Config *Config
@@ -47,6 +54,10 @@ type SyncOptions struct {
 	Now time.Time
 	// NewRegistrar overrides how registrar clients are built (tests, demo).
 	NewRegistrar func(name string, cfg *Config, log *slog.Logger) (registrar.Registrar, error)
+
+	// Metrics and progress hooks (metrics.go, progress.go).
+	MetricsFile string      // --metrics-file: Prometheus textfile (not written on a dry run)
+	metrics     *runMetrics // collected during the run when MetricsFile is set
 }
 
 // NewCmdSync builds "domainsync sync".
@@ -96,7 +107,7 @@ run holds the lock.`,
 			if opts.All && len(opts.Domains) > 0 {
 				return usageError(errors.New("--all and --domain cannot be combined"))
 			}
-			return runSync(c.Context(), opts)
+			return runSyncWithMetrics(c.Context(), opts)
 		},
 	}
 	addConfigFlag(c, &opts.ConfigPath)
@@ -109,9 +120,16 @@ run holds the lock.`,
 	fs.StringVar(&opts.Report, "report", "", "also print the report to stdout: text, html or json (a dry run prints text by default)")
 	fs.BoolVarP(&opts.Verbose, "verbose", "v", false, "log progress to stderr")
 	fs.StringVar(&opts.LogFormat, "log-format", "text", "log format on stderr: text or json")
+	fs.DurationVar(&opts.Timeout, "timeout", DefaultSyncTimeout, "stop starting new domains after this long (0 = no limit); those in flight finish, the rest stay due, the report is still sent")
 	fs.BoolVar(&opts.Force, "force", false, "apply a batch that the mass-change guard would hold (after a person has looked at it)")
+	fs.StringArrayVar(&opts.Registrars, "registrar", nil, "only this configured registrar: openprovider or odr (repeatable; default all)")
+	fs.StringVar(&opts.MetricsFile, "metrics-file", "", "write Prometheus textfile-collector metrics of the run to this file (atomically)")
 	return c
 }
+
+// DefaultSyncTimeout is --timeout's default: under a typical cron spacing
+// of 10 minutes or more, so that a slow run ends before the next starts.
+const DefaultSyncTimeout = 10 * time.Minute
 
 // newLogger logs to stderr: warnings and errors only, everything with -v.
 func newLogger(w io.Writer, verbose bool, format string) *slog.Logger {
@@ -131,6 +149,10 @@ func runSync(ctx context.Context, opts *SyncOptions) error {
 		ctx = context.Background()
 	}
 	log := newLogger(opts.IO.ErrOut, opts.Verbose, opts.LogFormat)
+	var deadline time.Time
+	if opts.Timeout > 0 {
+		deadline = time.Now().Add(opts.Timeout)
+	}
 
 	cfg := opts.Config
 	if cfg == nil {
@@ -147,9 +169,12 @@ func runSync(ctx context.Context, opts *SyncOptions) error {
 		}
 		cfg = c
 	}
-	names := configuredRegistrars(cfg)
+	names, selErr := selectRegistrars(configuredRegistrars(cfg), opts.Registrars)
+	if selErr != nil {
+		return usageError(selErr)
+	}
 	if len(names) == 0 {
-		return WithExitCode(ExitError, errors.New("no registrar configured: add registrars.openprovider (url, username, password) to the configuration"))
+		return WithExitCode(ExitError, errors.New("no registrar configured: add registrars.openprovider (url, username, password) or registrars.odr (api_key, api_secret) to the configuration"))
 	}
 
 	db, err := openDB(ctx, cfg, log)
@@ -193,14 +218,18 @@ func runSync(ctx context.Context, opts *SyncOptions) error {
 		res, runErr := dsync.Run(ctx, dsync.Options{
 			DB:        db,
 			Registrar: reg,
-			Settings:  cfg.Sync,
+			Settings:  registrarSettings(cfg, name),
+			Module:    registrarModule(cfg, name),
 			DryRun:    opts.DryRun,
 			Names:     opts.Domains,
 			All:       opts.All,
 			Force:     opts.Force,
+			Deadline:  deadline,
 			Now:       now,
 			Logger:    log.With("registrar", name),
+			Progress:  newProgress(opts.IO.ErrOut, name, opts.All),
 		})
+		opts.metrics.observe(name, reg, res)
 		if statser, ok := reg.(interface{ Stats() openprovider.Stats }); ok {
 			log.Debug("registrar calls", "registrar", name, "stats", fmt.Sprintf("%+v", statser.Stats()))
 		}
@@ -211,10 +240,17 @@ func runSync(ctx context.Context, opts *SyncOptions) error {
 			log.Info("run finished", "registrar", name, "selected", res.Report.Totals.Selected,
 				"changed", res.Report.Totals.Changed, "failed", res.Report.Totals.Failed,
 				"applied", res.Applied, "pushed", res.Pushed)
+			if res.TimedOut {
+				log.Warn("stopped at the --timeout deadline; the rest stays due for the next run", "registrar", name,
+					"timeout", opts.Timeout, "not_started", res.NotStarted, "applied", res.Applied)
+			}
 			if res.AccountErr != nil {
 				failures = append(failures, withRegistrar(name, authHint(res.AccountErr, cfg, name)))
 			}
-			if res.Held {
+			if res.Held && opts.DryRun { // a dry run applies nothing anyway: it exits 0 and says what a real run would do
+				log.Warn("a real run would hold this batch and apply nothing; after checking the report, run with --force", "registrar", name)
+			}
+			if res.Held && !opts.DryRun {
 				failures = append(failures, fmt.Errorf("%s: batch held by the mass-change guard (%s); nothing applied: look at the report, then run again with --force", name, firstNotice(res.Report)))
 			}
 		}
@@ -258,6 +294,9 @@ func configuredRegistrars(cfg *Config) []string {
 	if cfg.Registrars.Openprovider != nil {
 		out = append(out, openprovider.Name)
 	}
+	if cfg.Registrars.Odr != nil {
+		out = append(out, odr.Name)
+	}
 	return out
 }
 
@@ -277,6 +316,8 @@ func newRegistrar(name string, cfg *Config, log *slog.Logger) (registrar.Registr
 			UserAgent:      UserAgent(),
 			Logger:         log.With("registrar", name),
 		})
+	case odr.Name:
+		return newODR(cfg, log)
 	}
 	return nil, fmt.Errorf("unknown registrar %q", name)
 }

@@ -88,6 +88,10 @@ type Section struct {
 	// Quiet sections are listed but never by themselves make the report
 	// worth mailing (see Notable), e.g. domains still waiting.
 	Quiet bool
+	// Total, when more than len(Rows), is the section's real count: only
+	// the first rows are listed (a reconciliation of a large portfolio).
+	// The subject counts Total.
+	Total int
 }
 
 // Count labels a section's rows in the subject, e.g. {"change", "changes",
@@ -293,7 +297,7 @@ func (r *Report) Subject() string {
 			byLabel[s.Count.One] = g
 			groups = append(groups, g)
 		}
-		g.n += len(s.Rows)
+		g.n += max(len(s.Rows), s.Total)
 		g.error = g.error || s.Error
 	}
 	var parts []string

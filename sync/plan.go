@@ -221,7 +221,15 @@ func plausible(d, registered, today civil.Date) string {
 //     else "renews"; registrar off and desired renews → push renew (the
 //     registrar sets default); default or on when desired renews → nothing
 //     (on is stronger and is never downgraded); on/default when desired off
-//     → push off; not sent by the registrar → nothing, noted. Privacy:
+//     → push off; not sent by the registrar → nothing, noted. A registrar
+//     with only on/off (ODR) is shown as "on" after a renew push.
+//   - Registrar rules (Settings.Registrar; unset = Openprovider's): the
+//     default status map is the registrar's own (see RegistrarDefaultStatusMap).
+//     ODR: DELETE_SCHEDULED keeps the status (dates still follow) and needs
+//     attention while donotrenew is off; a Pending Transfer domain that ODR
+//     says is PENDING waits, REGISTERED completes it, any other state is a
+//     failed transfer: needs attention, WHMCS unchanged unless
+//     transfer_failed_status is Cancelled. Privacy:
 //     pushed when it differs from idprotection; when the registrar does not
 //     allow privacy for the domain, noted instead; not sent → noted.
 func Plan(d whmcsdb.Domain, r registrar.Result, s Settings, today civil.Date) DomainPlan {
@@ -243,7 +251,12 @@ func Plan(d whmcsdb.Domain, r registrar.Result, s Settings, today civil.Date) Do
 		p.errorf("lookup at %s failed: %v; nothing changed", registrarName(d), r.Err)
 		return p
 	}
+	rl := s.rules()
 	if !r.Found {
+		if dr := r.DeletedRecord; dr != nil && rl.transfers && cur == StatusPendingTransfer {
+			p.planFailedTransfer(cur, canonicalCode(dr.StatusCode), s)
+			return p
+		}
 		p.planNotFound(cur, r)
 		return p
 	}
@@ -264,9 +277,29 @@ func Plan(d whmcsdb.Domain, r registrar.Result, s Settings, today civil.Date) Do
 		p.LogOnly = append(p.LogOnly, fmt.Sprintf("Domain Sync: %s %s (registrar status %s)", uni, FAIMessage, CodeFAI))
 		return p
 	}
-	target, known := s.StatusFor(code)
+	target, known := s.statusFor(code, rl)
 	if !known {
 		p.errorf("unknown registrar status code %q%s; nothing changed", rec.StatusCode, paren(rec.StatusText))
+		return p
+	}
+	kept := target == StatusKept
+	if kept {
+		// The status stays as it is (a scheduled deletion): dates still
+		// follow the registrar, nothing is pushed.
+		target = cur
+		if code == rl.scheduledCode && !d.DoNotRenew && !isTerminal(cur) && !(rl.transfers && cur == StatusPendingTransfer) {
+			p.note(NoteNeedsAttention, fmt.Sprintf("deletion scheduled at %s (registrar status %s)", registrarName(d), rec.StatusCode),
+				"WHMCS still expects the domain to renew (do not renew is off); status kept")
+		}
+	}
+	if rl.transfers && cur == StatusPendingTransfer && target != StatusActive {
+		// REGISTERED completes the transfer below; PENDING waits; any other
+		// state (a scheduled deletion included) is a failed transfer.
+		if isPendingFamily(target) && !kept {
+			p.note(NoteWaiting, "transfer in progress at "+registrarName(d), "registrar status "+rec.StatusCode)
+		} else {
+			p.planFailedTransfer(cur, code, s)
+		}
 		return p
 	}
 
@@ -276,7 +309,9 @@ func Plan(d whmcsdb.Domain, r registrar.Result, s Settings, today civil.Date) Do
 
 	// Status first: a transfer completion forces the expiry and due date.
 	if s.Status {
-		p.Status = p.planStatus(cur, target, code, s)
+		if !kept {
+			p.Status = p.planStatus(cur, target, code, s)
+		}
 	}
 	useRegExpiry := s.ExpiryDate
 	forceDue := false
@@ -319,16 +354,21 @@ func Plan(d whmcsdb.Domain, r registrar.Result, s Settings, today civil.Date) Do
 	}
 
 	// Pushes.
-	live := target == StatusActive
+	live := target == StatusActive && !kept
 	after := cur
 	if p.Status != nil {
 		after = p.Status.New
 	}
 	if live && !isTerminal(after) {
 		if s.AutoRenew {
-			p.planAutoRenew(rec)
+			p.planAutoRenew(rec, rl.renewOn)
 		}
-		if s.IDProtection {
+		switch {
+		case s.IDProtection && rl.noPrivacy:
+			if d.IDProtection {
+				p.note(NoteNeedsAttention, "ID protection", registrarName(d)+" has no WHOIS privacy; ID protection is on in WHMCS but nothing can be sent")
+			}
+		case s.IDProtection:
 			p.planPrivacy(rec)
 		}
 	}
@@ -441,13 +481,27 @@ func (p *DomainPlan) planItems(due civil.Date) {
 	}
 }
 
-func (p *DomainPlan) planAutoRenew(rec registrar.Record) {
+// planFailedTransfer: a Pending Transfer domain the registrar holds in a
+// state that is neither live nor pending. WHMCS is left as it is (the
+// transfer may be retried) unless transfer_failed_status says Cancelled.
+func (p *DomainPlan) planFailedTransfer(cur, code string, s Settings) {
+	why := fmt.Sprintf("the transfer failed: registrar status %s; WHMCS not changed", code)
+	if st, ok := CanonicalStatus(s.TransferFailedStatus); ok && st == StatusCancelled && s.Status {
+		why = fmt.Sprintf("the transfer failed: registrar status %s; status set to %s (sync.transfer_failed_status)", code, st)
+		p.Status = &StatusChange{Old: cur, New: st, Code: code}
+	}
+	p.note(NoteNeedsAttention, "failed transfer", why)
+}
+
+// planAutoRenew compares donotrenew with the registrar's auto-renew.
+// renewOn is what the registrar shows after a "renew" push.
+func (p *DomainPlan) planAutoRenew(rec registrar.Record, renewOn registrar.AutoRenew) {
 	wantRenew := !p.Domain.DoNotRenew
 	cur := rec.AutoRenew
 	switch cur {
 	case registrar.AutoRenewOff:
 		if wantRenew {
-			p.Pushes = append(p.Pushes, Push{Kind: PushAutoRenew, Old: string(cur), New: string(registrar.AutoRenewDefault), Renew: true})
+			p.Pushes = append(p.Pushes, Push{Kind: PushAutoRenew, Old: string(cur), New: string(renewOn), Renew: true})
 		}
 	case registrar.AutoRenewOn, registrar.AutoRenewDefault:
 		if !wantRenew {

@@ -37,6 +37,22 @@ type Options struct {
 	// PushConcurrency bounds the registrar writes in flight (0 = 4); the
 	// client's own rate limit and cap apply on top.
 	PushConcurrency int
+
+	// Progress, when set, is called after each domain of the batch has been
+	// applied (written, or found unchanged or edited meanwhile) with the
+	// count done and the batch size; not on a dry run or a held batch.
+	Progress func(done, total int)
+
+	// Deadline (--timeout; zero = none): once it has passed, no new domain
+	// is started (applied or pushed); the one in flight finishes, the rest
+	// stay due for the next run, and the report says so. A registrar read
+	// still running at the deadline is cancelled and nothing is applied.
+	Deadline time.Time
+}
+
+// pastDeadline reports whether o.Deadline is set and has passed.
+func (o Options) pastDeadline() bool {
+	return !o.Deadline.IsZero() && !time.Now().Before(o.Deadline)
 }
 
 // Result is the outcome of one registrar's run.
@@ -52,6 +68,10 @@ type Result struct {
 	// Applied counts the domains whose WHMCS rows were written, Pushed the
 	// registrar writes that succeeded.
 	Applied, Pushed int
+	// TimedOut: the Deadline stopped the run early; NotStarted counts the
+	// domains (or registrar writes) left for the next run.
+	TimedOut   bool
+	NotStarted int
 }
 
 // Run processes one batch for one registrar: select, fetch, plan, guard,
@@ -102,7 +122,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	o.Logger.Debug("batch selected", "registrar", module, "domains", len(domains), "all", o.All, "names", len(o.Names))
+	o.Logger.Debug("batch selected", "domains", len(domains), "all", o.All, "names", len(o.Names))
 	reportMissingNames(rep, o.Names, domains, module)
 	rep.Totals.Selected = len(domains)
 
@@ -124,10 +144,23 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 	// Fetch what the registrar says. Account-level failures stop the run
 	// here, before anything is written.
-	results, err := fetch(ctx, o, domains)
+	fctx, cancelFetch := ctx, context.CancelFunc(func() {})
+	if !o.Deadline.IsZero() {
+		fctx, cancelFetch = context.WithDeadline(ctx, o.Deadline)
+	}
+	results, err := fetch(fctx, o, domains)
+	cancelFetch()
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return nil, err
+		}
+		if ctx.Err() == nil && errors.Is(fctx.Err(), context.DeadlineExceeded) { // (cancelFetch above leaves Canceled otherwise)
+			// The --timeout deadline passed while reading the registrar:
+			// nothing is applied from an incomplete read.
+			res.TimedOut, res.NotStarted = true, len(domains)
+			rep.AddNotice(fmt.Sprintf("stopped at the --timeout deadline while reading the registrar: nothing applied; the %d domains of this batch stay due for the next run", len(domains)))
+			rep.Totals.Skipped = len(domains)
+			return finish()
 		}
 		res.AccountErr = err
 		rep.AddError("("+module+" account)", err.Error())
@@ -140,6 +173,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	for i, d := range domains {
 		plans[i] = Plan(d, results[lookupName(d.Name)], o.Settings, today)
 	}
+	holdDuplicates(plans, domains)
 	g := Guard(plans, o.Settings, o.Force)
 	if g.Reason != "" {
 		rep.AddNotice(g.Reason)
@@ -160,7 +194,31 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 	buildReport(rep, plans, outcomes, o.DryRun || g.Held)
+	if res.TimedOut {
+		rep.AddNotice(fmt.Sprintf("stopped at the --timeout deadline: %d domains or registrar writes not started; they stay due for the next run", res.NotStarted))
+	}
 	return finish()
+}
+
+// holdDuplicates turns the plans of a name that more than one WHMCS row of
+// the batch holds into one error row each: which row is billed is for a
+// person to decide.
+func holdDuplicates(plans []DomainPlan, domains []whmcsdb.Domain) {
+	rows := map[string][]int64{}
+	for _, d := range domains {
+		if n := lookupName(d.Name); n != "" {
+			rows[n] = append(rows[n], d.ID)
+		}
+	}
+	for i, d := range domains {
+		ids := rows[lookupName(d.Name)]
+		if len(ids) < 2 {
+			continue
+		}
+		p := DomainPlan{Domain: d, Name: plans[i].Name, UnicodeName: plans[i].UnicodeName}
+		p.errorf("WHMCS holds this domain %d times (tbldomains ids %v); nothing changed", len(ids), ids)
+		plans[i] = p
+	}
 }
 
 // lookupName is the key a domain's registrar result is stored under.
@@ -188,64 +246,13 @@ func reportMissingNames(rep *report.Report, names []string, domains []whmcsdb.Do
 	}
 }
 
-// fetch asks the registrar about every domain of the batch: the whole
-// portfolio listing for --all, per-name lookups otherwise. Names the listing
-// does not hold are looked up, so that deleted domains are explained.
-func fetch(ctx context.Context, o Options, domains []whmcsdb.Domain) (map[string]registrar.Result, error) {
-	want := make([]string, 0, len(domains))
-	seen := map[string]bool{}
-	for _, d := range domains {
-		if n := lookupName(d.Name); n != "" && !seen[n] {
-			seen[n] = true
-			want = append(want, n)
-		}
-	}
-	if err := o.Registrar.Login(ctx); err != nil {
-		return nil, err
-	}
-	if !o.All {
-		o.Logger.Debug("registrar read strategy", "strategy", "lookup", "names", len(want))
-		return o.Registrar.Lookup(ctx, want)
-	}
-	o.Logger.Debug("registrar read strategy", "strategy", "list", "names", len(want))
-	out := make(map[string]registrar.Result, len(want))
-	err := o.Registrar.List(ctx, func(int) {}, func(r registrar.Record) error {
-		if seen[r.Name] {
-			if prev, dup := out[r.Name]; dup && prev.Found && prev.Record.ID != r.ID {
-				out[r.Name] = registrar.Result{Err: fmt.Errorf("the registrar lists %s twice (ids %s and %s)", r.Name, prev.Record.ID, r.ID)}
-				return nil
-			}
-			out[r.Name] = registrar.Result{Record: r, Found: true}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	var missing []string
-	for _, n := range want {
-		if _, ok := out[n]; !ok {
-			missing = append(missing, n)
-		}
-	}
-	if len(missing) > 0 {
-		more, err := o.Registrar.Lookup(ctx, missing)
-		if err != nil {
-			return nil, err
-		}
-		for n, r := range more {
-			out[n] = r
-		}
-	}
-	return out, nil
-}
-
 // outcome is what happened when a plan was applied.
 type outcome struct {
 	applied    bool     // WHMCS rows written
 	conflict   error    // the row was edited meanwhile: nothing written
 	pushed     []bool   // per plan push: succeeded
 	pushErrors []string // per-domain push failures
+	notStarted bool     // the Deadline passed before this domain was started
 }
 
 // apply writes each plan: one guarded transaction per changed domain (with
@@ -256,8 +263,19 @@ func apply(ctx context.Context, o Options, table string, plans []DomainPlan, out
 	now := o.Now
 	var unchanged []int64
 	for i, p := range plans {
+		if o.pastDeadline() {
+			// Not started: no write, no last_sync, no push; due next run.
+			for k := i; k < len(plans); k++ {
+				outs[k].notStarted = true
+			}
+			res.TimedOut, res.NotStarted = true, len(plans)-i
+			break
+		}
 		if !p.HasDBChange() {
 			unchanged = append(unchanged, p.Domain.ID)
+			if o.Progress != nil {
+				o.Progress(i+1, len(plans))
+			}
 			continue
 		}
 		err := o.DB.Apply(ctx, p.Change(table, now))
@@ -270,6 +288,9 @@ func apply(ctx context.Context, o Options, table string, plans []DomainPlan, out
 			unchanged = append(unchanged, p.Domain.ID)
 		default:
 			return fmt.Errorf("%s: %w", p.UnicodeName, err)
+		}
+		if o.Progress != nil {
+			o.Progress(i+1, len(plans))
 		}
 	}
 	if err := o.DB.RecordLastSync(ctx, table, unchanged, now); err != nil {
@@ -287,7 +308,7 @@ func apply(ctx context.Context, o Options, table string, plans []DomainPlan, out
 	eg.SetLimit(limit)
 	for i := range plans {
 		p := plans[i]
-		if len(p.Pushes) == 0 || outs[i].conflict != nil {
+		if len(p.Pushes) == 0 || outs[i].conflict != nil || outs[i].notStarted {
 			continue
 		}
 		outs[i].pushed = make([]bool, len(p.Pushes))
@@ -297,6 +318,15 @@ func apply(ctx context.Context, o Options, table string, plans []DomainPlan, out
 				stop := accountErr != nil
 				mu.Unlock()
 				if stop || gctx.Err() != nil {
+					return nil
+				}
+				if o.pastDeadline() {
+					// Not started: the registrar still differs, so the next
+					// run plans this write again.
+					mu.Lock()
+					res.TimedOut = true
+					res.NotStarted++
+					mu.Unlock()
 					return nil
 				}
 				var err error
@@ -416,7 +446,7 @@ func buildReport(rep *report.Report, plans []DomainPlan, outs []outcome, planned
 			rep.Totals.Failed++
 		case changed:
 			rep.Totals.Changed++
-		case o.conflict != nil || len(p.Notes) > 0:
+		case o.conflict != nil || o.notStarted || len(p.Notes) > 0:
 			rep.Totals.Skipped++
 		}
 	}

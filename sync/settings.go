@@ -36,6 +36,19 @@ type Settings struct {
 	// reads in the report anyway.
 	MaxMassChangeShare   float64 `yaml:"max_mass_change_share"`
 	MinMassChangeDomains int     `yaml:"min_mass_change_domains"`
+
+	// TransferFailedStatus is the WHMCS status a Pending Transfer domain is
+	// set to when the registrar reports a failed transfer (a state that is
+	// neither registered nor pending): "" keeps the status and lists the
+	// domain under "needs attention"; "Cancelled" also sets Cancelled.
+	// Applies to registrars whose rules know failed transfers (odr).
+	TransferFailedStatus string `yaml:"transfer_failed_status"`
+
+	// Registrar names the registrar whose built-in rules (default status
+	// map, auto-renew wording, transfer rules) apply: "openprovider", "odr".
+	// Set by the caller per registrar; "" (and any registrar without rules
+	// of its own) = Openprovider's.
+	Registrar string `yaml:"-"`
 }
 
 // DefaultSettings are the built-in defaults (the module's own fallbacks).
@@ -121,6 +134,11 @@ func (s Settings) Validate() error {
 	if math.IsNaN(s.MaxMassChangeShare) || s.MaxMassChangeShare <= 0 || s.MaxMassChangeShare > 1 {
 		bad("max_mass_change_share", "must be more than 0 and at most 1 (a share of the batch, e.g. 0.2 for 20%%), got %v", s.MaxMassChangeShare)
 	}
+	if s.TransferFailedStatus != "" {
+		if st, ok := CanonicalStatus(s.TransferFailedStatus); !ok || st != StatusCancelled {
+			bad("transfer_failed_status", "must be empty (keep the status) or Cancelled, got %q", s.TransferFailedStatus)
+		}
+	}
 	if s.MinMassChangeDomains < 0 {
 		bad("min_mass_change_domains", "must not be negative, got %d", s.MinMassChangeDomains)
 	}
@@ -139,6 +157,9 @@ func (s Settings) Canonical() Settings {
 			st = c
 		}
 		out.Statuses[i] = st
+	}
+	if c, ok := CanonicalStatus(s.TransferFailedStatus); ok {
+		out.TransferFailedStatus = c
 	}
 	if s.StatusMap != nil {
 		out.StatusMap = make(map[string]string, len(s.StatusMap))

@@ -1,9 +1,12 @@
 package sync
 
 import (
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/domainsync/domainsync/registrar"
 )
 
 // The WHMCS domain statuses (tbldomains.status enum), exact spelling, in
@@ -66,14 +69,70 @@ var defaultStatusMap = map[string]string{
 	"SCH": StatusPending,
 }
 
-// DefaultStatusMap returns the built-in registrar code → WHMCS status map.
-func DefaultStatusMap() map[string]string {
-	m := make(map[string]string, len(defaultStatusMap))
-	for k, v := range defaultStatusMap {
-		m[k] = v
-	}
-	return m
+// DefaultStatusMap returns the built-in Openprovider code → WHMCS status map.
+func DefaultStatusMap() map[string]string { return maps.Clone(defaultStatusMap) }
+
+// StatusKept is the target of a registrar code that leaves the WHMCS status
+// as it is (ODR's DELETE_SCHEDULED: the domain is still registered until
+// the deletion happens). It is only ever a built-in target; status_map
+// values must be WHMCS statuses.
+const StatusKept = "(kept)"
+
+// odrStatusMap is ODR's default map (docs/peers.md §1): REGISTERED is live,
+// PENDING a pending state (Pending Registration / Pending Transfer are kept
+// as they are), QUARANTINE the redemption period, DELETED expired (never
+// Cancelled by itself), DELETE_SCHEDULED keeps the status (see Plan).
+var odrStatusMap = map[string]string{
+	"REGISTERED":       StatusActive,
+	"PENDING":          StatusPending,
+	"QUARANTINE":       StatusRedemption,
+	"DELETED":          StatusExpired,
+	"DELETE_SCHEDULED": StatusKept,
 }
+
+// rules are one registrar's built-in rules.
+type rules struct {
+	name      string
+	statusMap map[string]string
+	// renewOn is how the registrar shows auto-renew after a "renew" push:
+	// Openprovider falls back to the account default, ODR is simply on.
+	renewOn registrar.AutoRenew
+	// transfers: a Pending Transfer domain in a state that is neither live
+	// nor pending is a failed transfer (needs attention, or
+	// TransferFailedStatus); a pending one is listed as waiting.
+	transfers bool
+	// scheduledCode is the code of a scheduled deletion ("" = none): the
+	// status is kept and the domain needs attention while WHMCS expects it
+	// to renew.
+	scheduledCode string
+	// noPrivacy: the registrar has no WHOIS privacy; nothing is compared,
+	// and a domain with ID protection on in WHMCS needs attention.
+	noPrivacy bool
+}
+
+var registrarRules = map[string]rules{
+	"openprovider": {name: "openprovider", statusMap: defaultStatusMap, renewOn: registrar.AutoRenewDefault},
+	"odr":          {name: "odr", statusMap: odrStatusMap, renewOn: registrar.AutoRenewOn, transfers: true, scheduledCode: "DELETE_SCHEDULED", noPrivacy: true},
+}
+
+// RegistrarDefaultStatusMap returns the built-in code → WHMCS status map of
+// a registrar ("openprovider", "odr"; any case), Openprovider's for any
+// other name. A StatusKept target leaves the WHMCS status as it is.
+func RegistrarDefaultStatusMap(name string) map[string]string {
+	return maps.Clone(rulesFor(name).statusMap)
+}
+
+// rulesFor returns the built-in rules of a registrar, Openprovider's for a
+// name without its own.
+func rulesFor(name string) rules {
+	if r, ok := registrarRules[strings.ToLower(strings.TrimSpace(name))]; ok {
+		return r
+	}
+	return registrarRules["openprovider"]
+}
+
+// rules returns the rules of s.Registrar (Openprovider's when unset).
+func (s Settings) rules() rules { return rulesFor(s.Registrar) }
 
 // statusCodeRE is what a plausible registrar status code looks like: a
 // letter, then letters, digits, '_' or '-', 2–32 characters in all
@@ -85,9 +144,14 @@ func canonicalCode(code string) string { return strings.ToUpper(strings.TrimSpac
 
 // StatusFor returns the WHMCS status a registrar status code maps to with
 // these settings: the status_map entry for the code (keys and values
-// matched case-insensitively) or else the default map. ok is false for an
-// unknown code and for FAI, which is never mapped.
+// matched case-insensitively) or else the default map of s.Registrar
+// (Openprovider's when unset). ok is false for an unknown code and for FAI,
+// which is never mapped. StatusKept means "leave the status as it is".
 func (s Settings) StatusFor(code string) (status string, ok bool) {
+	return s.statusFor(code, rulesFor(s.Registrar))
+}
+
+func (s Settings) statusFor(code string, r rules) (status string, ok bool) {
 	c := canonicalCode(code)
 	if c == CodeFAI || c == "" {
 		return "", false
@@ -97,7 +161,7 @@ func (s Settings) StatusFor(code string) (status string, ok bool) {
 			return CanonicalStatus(v)
 		}
 	}
-	st, ok := defaultStatusMap[c]
+	st, ok := r.statusMap[c]
 	return st, ok
 }
 

@@ -1,0 +1,198 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/domainsync/domainsync/registrar"
+	"github.com/domainsync/domainsync/whmcsdb"
+)
+
+// ReadStrategy is how a run reads the registrar: per-name lookups or the
+// paged portfolio listing.
+type ReadStrategy string
+
+const (
+	ReadLookup ReadStrategy = "lookup" // one search per domain, Concurrency at a time
+	ReadList   ReadStrategy = "list"   // the portfolio, one page per PageSize domains
+)
+
+// ReadStrategyEnv is a hidden knob for benchmarks: "lookup" or "list"
+// forces that strategy (--all always lists). The benchmark harness sets
+// DOMAINSYNC_READ_STRATEGY=lookup with registrar concurrency 1 to reproduce
+// the old DomainSync.php access pattern (one lookup per domain, in
+// sequence). Any other value means "choose from the numbers".
+const ReadStrategyEnv = "DOMAINSYNC_READ_STRATEGY"
+
+// ReadCapacity is implemented by registrar clients that can list their
+// portfolio in pages; the read strategy is chosen from these numbers. A
+// registrar without it is read with lookups (and listed only for --all).
+type ReadCapacity interface {
+	// Concurrency is the number of requests the client sends at once.
+	Concurrency() int
+	// ListPageSize is the number of domains one listing request returns.
+	ListPageSize() int
+}
+
+// ReadChoice is the outcome of ChooseRead, with the numbers behind it
+// (logged with -v).
+type ReadChoice struct {
+	Strategy    ReadStrategy
+	Names       int // distinct names in the batch
+	Portfolio   int // live domains the listing reports; -1 = unknown
+	Concurrency int
+	PageSize    int
+	// LookupTrips and ListTrips are the round trips still needed, counted
+	// as waves of up to Concurrency requests in flight: ceil(names/conc)
+	// lookups; ceil((pages-1)/conc) for the listing pages after the first
+	// one (which ChooseRead's caller already holds). -1 = not computed.
+	LookupTrips, ListTrips int
+	// LookupRequests and ListRequests break a tie in round trips: the rate
+	// limit applies per request.
+	LookupRequests, ListRequests int
+	Reason                       string
+}
+
+// ChooseRead decides how to read a batch of names from a portfolio of
+// portfolio live domains (the first listing page's total; -1 = unknown),
+// given the first page is already fetched. It picks the strategy with
+// fewer remaining round trips, then fewer requests; a tie goes to lookups,
+// which also explain domains deleted at the registrar.
+func ChooseRead(names, portfolio, concurrency, pageSize int) ReadChoice {
+	conc := max(1, concurrency)
+	ps := max(1, pageSize)
+	c := ReadChoice{Strategy: ReadLookup, Names: names, Portfolio: portfolio, Concurrency: conc, PageSize: ps,
+		LookupTrips: ceilDiv(names, conc), ListTrips: -1, LookupRequests: names, ListRequests: -1}
+	if portfolio < 0 {
+		c.Reason = "the listing reports no total"
+		return c
+	}
+	more := max(0, ceilDiv(portfolio, ps)-1) // pages after the first
+	c.ListTrips, c.ListRequests = ceilDiv(more, conc), more
+	switch {
+	case c.ListTrips < c.LookupTrips || (c.ListTrips == c.LookupTrips && more < names):
+		c.Strategy = ReadList
+		c.Reason = fmt.Sprintf("listing needs %d more round trips (%d pages), lookups %d (%d requests)", c.ListTrips, more, c.LookupTrips, names)
+	default:
+		c.Reason = fmt.Sprintf("lookups need %d round trips (%d requests), listing %d more (%d pages)", c.LookupTrips, names, c.ListTrips, more)
+	}
+	return c
+}
+
+// LookupFirst reports whether lookups win before anything is listed: all
+// names fit in one wave of requests, which no listing can beat.
+func LookupFirst(names, concurrency int) bool { return names <= max(1, concurrency) }
+
+func ceilDiv(a, b int) int {
+	if a <= 0 {
+		return 0
+	}
+	return (a + b - 1) / b
+}
+
+// errStopListing ends a listing whose first page showed lookups are cheaper.
+var errStopListing = errors.New("listing stopped: lookups are cheaper")
+
+// forcedStrategy reads ReadStrategyEnv.
+func forcedStrategy() ReadStrategy {
+	switch ReadStrategy(strings.ToLower(strings.TrimSpace(os.Getenv(ReadStrategyEnv)))) {
+	case ReadLookup:
+		return ReadLookup
+	case ReadList:
+		return ReadList
+	}
+	return ""
+}
+
+// fetch asks the registrar about every domain of the batch, with whichever
+// of per-name lookups or the paged portfolio listing costs fewer round
+// trips (see ChooseRead); --all always lists. When more than one wave of
+// lookups would be needed, the listing is started: its first page gives the
+// portfolio size, and the listing is either continued or stopped there in
+// favour of lookups. Names the listing does not hold are looked up, so that
+// deleted domains are explained.
+func fetch(ctx context.Context, o Options, domains []whmcsdb.Domain) (map[string]registrar.Result, error) {
+	want := make([]string, 0, len(domains))
+	seen := map[string]bool{}
+	for _, d := range domains {
+		if n := lookupName(d.Name); n != "" && !seen[n] {
+			seen[n] = true
+			want = append(want, n)
+		}
+	}
+	if err := o.Registrar.Login(ctx); err != nil {
+		return nil, err
+	}
+	conc, pageSize := 1, 0
+	capa, canChoose := o.Registrar.(ReadCapacity)
+	if canChoose {
+		conc, pageSize = capa.Concurrency(), capa.ListPageSize()
+	}
+	forced := forcedStrategy()
+	log := o.Logger.With("registrar", o.Registrar.Name(), "names", len(want), "concurrency", conc)
+	switch {
+	case o.All:
+		log.Debug("registrar read strategy", "strategy", ReadList, "reason", "--all lists the whole portfolio")
+	case forced != "":
+		log.Debug("registrar read strategy", "strategy", forced, "reason", ReadStrategyEnv+" is set")
+		if forced == ReadLookup {
+			return o.Registrar.Lookup(ctx, want)
+		}
+	case !canChoose:
+		log.Debug("registrar read strategy", "strategy", ReadLookup, "reason", "the registrar client does not page its listing")
+		return o.Registrar.Lookup(ctx, want)
+	case LookupFirst(len(want), conc):
+		log.Debug("registrar read strategy", "strategy", ReadLookup, "reason",
+			fmt.Sprintf("%d names fit in one round trip of %d lookups", len(want), conc))
+		return o.Registrar.Lookup(ctx, want)
+	}
+	decide := !o.All && forced == ""
+
+	out := make(map[string]registrar.Result, len(want))
+	choice := ReadChoice{Strategy: ReadList}
+	err := o.Registrar.List(ctx, func(total int) {
+		if !decide {
+			return
+		}
+		choice = ChooseRead(len(want), total, conc, pageSize)
+		log.Debug("registrar read strategy", "strategy", choice.Strategy, "portfolio", total,
+			"lookup_round_trips", choice.LookupTrips, "list_round_trips", choice.ListTrips, "reason", choice.Reason)
+	}, func(r registrar.Record) error {
+		if choice.Strategy == ReadLookup {
+			return errStopListing
+		}
+		if seen[r.Name] {
+			if prev, dup := out[r.Name]; dup && prev.Found && prev.Record.ID != r.ID {
+				out[r.Name] = registrar.Result{Err: fmt.Errorf("the registrar lists %s twice (ids %s and %s)", r.Name, prev.Record.ID, r.ID)}
+				return nil
+			}
+			out[r.Name] = registrar.Result{Record: r, Found: true}
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStopListing) {
+		return nil, err
+	}
+	var missing []string
+	for _, n := range want {
+		if _, ok := out[n]; !ok {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		if choice.Strategy == ReadList {
+			log.Debug("looking up the names the listing does not hold", "missing", len(missing))
+		}
+		more, err := o.Registrar.Lookup(ctx, missing)
+		if err != nil {
+			return nil, err
+		}
+		for n, r := range more {
+			out[n] = r
+		}
+	}
+	return out, nil
+}
