@@ -9,7 +9,7 @@ LDFLAGS   := -s -w -X $(PKG)/cmd.Version=$(VERSION) -X $(PKG)/cmd.Commit=$(COMMI
 # `make fuzz FUZZTIME=5m` runs them longer.
 FUZZTIME  ?= 3000x
 
-.PHONY: all build test unit fuzz lint demo bench reliability clean install docs
+.PHONY: all build test unit fuzz demo-test lint demo bench reliability clean install docs install docs
 
 all: lint test build
 
@@ -17,7 +17,11 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/domainsync .
 
 # Every test (unit, MariaDB integration, end-to-end), then a short run of every fuzz target.
-test: unit fuzz
+test: unit fuzz demo-test
+
+# The demo and the whmcsdb package on its embedded engine (build tag demo).
+demo-test:
+	$(GO) test -count=1 -tags demo -run 'Demo|Embedded|Schema|Statements' ./whmcsdb/embedded ./cmd
 
 unit:
 	$(GO) test -count=1 -timeout 8m ./...
