@@ -232,11 +232,7 @@ func benchSize(ctx context.Context, admin *sql.DB, base *mysql.Config, bin, tmp 
 	if err := measure("--all", false, "--all", "--force"); err != nil {
 		return nil, err
 	}
-	// The simulator restarts from the generated portfolio, which the
-	// pushes of the previous run changed: put them back into WHMCS too by
-	// running --all once more against an unchanged registrar state is not
-	// what we want; instead keep WHMCS as the last run left it and serve
-	// the portfolio as it was then.
+	// WHMCS as --all left it, the simulator with what --all pushed: nothing differs.
 	if err := measure("--all, nothing differs", false, "--all", "--force"); err != nil {
 		return nil, err
 	}
@@ -250,7 +246,7 @@ func every(share float64) int {
 	return max(1, int(1/share+0.5))
 }
 
-// sims keeps the simulator's portfolio across runs of one size, so that
+// simState keeps the simulator's portfolio across runs of one size, so that
 // what a run pushed is still there for the next one.
 var simState = map[int][]opsim.Domain{}
 
