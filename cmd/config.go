@@ -81,7 +81,7 @@ type ODRConfig struct {
 	APIKey      string        `yaml:"api_key"`
 	APISecret   Secret        `yaml:"api_secret"`
 	Modules     []string      `yaml:"modules"`
-	Contacts    string        `yaml:"contacts"` // report | update | replace (only report is implemented)
+	Contacts    string        `yaml:"contacts"` // report (default) | update | replace: see README "Contacts"
 	RateLimit   float64       `yaml:"rate_limit"`
 	Concurrency int           `yaml:"concurrency"`
 	Timeout     time.Duration `yaml:"timeout"`
@@ -1052,9 +1052,7 @@ func (l *loader) validate(cfg *Config) {
 			l.keyProblem("registrars.odr.api_secret", "required (or set %s)", EnvODRAPISecret)
 		}
 		switch o.Contacts {
-		case "report":
-		case "update", "replace":
-			l.keyProblem("registrars.odr.contacts", "%q is not implemented yet; use report", o.Contacts)
+		case "report", "update", "replace":
 		default:
 			l.keyProblem("registrars.odr.contacts", "%q is not one of report, update, replace", o.Contacts)
 		}
@@ -1683,6 +1681,15 @@ func selectRegistrars(configured, want []string) ([]string, error) {
 	// Keep the configured order.
 	slices.SortStableFunc(out, func(a, b string) int { return slices.Index(configured, a) - slices.Index(configured, b) })
 	return out, nil
+}
+
+// registrarContacts is the contact sync mode of a registrar: ODR's
+// registrars.odr.contacts; off for every other registrar.
+func registrarContacts(cfg *Config, name string) sync.ContactMode {
+	if name != odr.Name || cfg.Registrars.Odr == nil {
+		return sync.ContactsOff
+	}
+	return sync.ContactMode(cfg.Registrars.Odr.Contacts)
 }
 
 // newODR builds the ODR client of the registrars.odr section.

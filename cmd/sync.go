@@ -228,6 +228,9 @@ func runSync(ctx context.Context, opts *SyncOptions) error {
 			Now:       now,
 			Logger:    log.With("registrar", name),
 			Progress:  newProgress(opts.IO.ErrOut, name, opts.All),
+			Contacts:  registrarContacts(cfg, name), // ODR contact sync mode (config.go)
+
+			PushConcurrency: pushConcurrency(reg),
 		})
 		opts.metrics.observe(name, reg, res)
 		if statser, ok := reg.(interface{ Stats() openprovider.Stats }); ok {
@@ -415,4 +418,13 @@ func mailConfig(ctx context.Context, cfg *Config, db *whmcsdb.DB) (report.MailCo
 		return mc, errors.New("no recipients: set report.to, or give an active WHMCS administrator a role with System Emails")
 	}
 	return mc, nil
+}
+
+// pushConcurrency lets the registrar writes follow the client's own cap on
+// requests in flight (0, the sync default, when the client has none).
+func pushConcurrency(reg registrar.Registrar) int {
+	if c, ok := reg.(dsync.ReadCapacity); ok {
+		return c.Concurrency()
+	}
+	return 0
 }

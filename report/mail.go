@@ -233,60 +233,73 @@ type sender struct {
 	timeout time.Duration
 }
 
-func (s *sender) send(ctx context.Context, tlsConf *tls.Config, from string, rcpts []string, raw []byte) error {
+// open connects and greets: TLS per the mode, EHLO, STARTTLS when required,
+// AUTH PLAIN when a username is set. done closes the connection.
+func (s *sender) open(ctx context.Context, tlsConf *tls.Config) (c *smtp.Client, done func(), err error) {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", s.addr)
 	if err != nil {
-		return s.fail("connecting", err)
+		return nil, nil, s.fail("connecting", err)
 	}
-	defer conn.Close()
 	// When ctx ends (cancelled, or the timeout passed) any read or write in
 	// progress fails at once; ctx.Err() is set by then, so fail names it.
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) }) //nolint:errcheck
-	defer stop()
+	defer func() {
+		if err != nil {
+			stop()
+			conn.Close()
+		}
+	}()
 
 	if s.cfg.TLS == TLSImplicit {
 		tc := tls.Client(conn, tlsConf)
 		if err := tc.HandshakeContext(ctx); err != nil {
-			return s.fail("TLS handshake", err)
+			return nil, nil, s.fail("TLS handshake", err)
 		}
 		conn = tc
 	}
-	c, err := smtp.NewClient(conn, s.cfg.Host)
-	if err != nil {
-		return s.fail("greeting", err)
+	if c, err = smtp.NewClient(conn, s.cfg.Host); err != nil {
+		return nil, nil, s.fail("greeting", err)
 	}
-	defer c.Close()
 	hello := s.cfg.HelloName
 	if hello == "" {
 		hello = "localhost"
 	}
 	if err := c.Hello(hello); err != nil {
-		return s.fail("EHLO", err)
+		return nil, nil, s.fail("EHLO", err)
 	}
 	if s.cfg.TLS == TLSStartTLS {
 		if ok, _ := c.Extension("STARTTLS"); !ok {
-			return s.fail("STARTTLS", errors.New("the server does not offer STARTTLS (tls: starttls requires it; nothing was sent)"))
+			return nil, nil, s.fail("STARTTLS", errors.New("the server does not offer STARTTLS (tls: starttls requires it; nothing was sent)"))
 		}
 		if err := c.StartTLS(tlsConf); err != nil {
-			return s.fail("STARTTLS", err)
+			return nil, nil, s.fail("STARTTLS", err)
 		}
 	}
 	if s.cfg.Username != "" {
 		ok, mechs := c.Extension("AUTH")
 		if !ok {
-			return s.fail("AUTH", errors.New("a username is set but the server offers no AUTH"))
+			return nil, nil, s.fail("AUTH", errors.New("a username is set but the server offers no AUTH"))
 		}
 		if !slices.Contains(strings.Fields(strings.ToUpper(mechs)), "PLAIN") {
-			return s.fail("AUTH", fmt.Errorf("the server offers AUTH %s, not PLAIN", mechs))
+			return nil, nil, s.fail("AUTH", fmt.Errorf("the server offers AUTH %s, not PLAIN", mechs))
 		}
 		if err := c.Auth(smtp.PlainAuth("", s.cfg.Username, s.cfg.Password, s.cfg.Host)); err != nil {
 			if s.cfg.TLS == TLSNone && strings.Contains(err.Error(), "unencrypted") {
 				err = fmt.Errorf("%v: a password is only sent over TLS (use tls: starttls or tls)", err)
 			}
-			return s.fail("AUTH PLAIN as "+strconv.Quote(s.cfg.Username), err)
+			return nil, nil, s.fail("AUTH PLAIN as "+strconv.Quote(s.cfg.Username), err)
 		}
 	}
+	return c, func() { stop(); c.Close() }, nil
+}
+
+func (s *sender) send(ctx context.Context, tlsConf *tls.Config, from string, rcpts []string, raw []byte) error {
+	c, done, err := s.open(ctx, tlsConf)
+	if err != nil {
+		return err
+	}
+	defer done()
 	if err := c.Mail(from); err != nil {
 		return s.fail("MAIL FROM:<"+from+">", err)
 	}

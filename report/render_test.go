@@ -50,6 +50,7 @@ func goldenCases() map[string]*Report {
 	dry.Started, dry.Duration = started, 2*time.Second
 	dry.AddExpiry("example.nl", d("2025-05-01"), d("2026-05-01"))
 	dry.AddStatus("example.nl", "Pending Transfer", "Active")
+	dry.AddContact("example.nl", "phone", "+31 20 123 4567", "+31.201234000")
 	dry.Totals = Totals{Selected: 10, Checked: 10, Changed: 1}
 	dry.RemainingDue = 1
 

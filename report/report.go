@@ -36,6 +36,7 @@ const (
 	SectionStatus    = "status"
 	SectionAutoRenew = "auto_renew"
 	SectionPrivacy   = "privacy"
+	SectionContacts  = "contacts"
 	SectionAttention = "attention"
 	SectionWaiting   = "waiting"
 )
@@ -113,7 +114,7 @@ func New(kind, registrar string, sections ...Section) *Report {
 
 // NewSync returns an empty sync report with every sync section in its fixed
 // order: errors, expiry date, next due date, status, auto-renew, WHOIS
-// privacy, not applied / needs attention, waiting.
+// privacy, registrant contact, not applied / needs attention, waiting.
 func NewSync(registrar string) *Report {
 	r := New(KindSync, registrar)
 	for _, id := range syncOrder {
@@ -124,13 +125,14 @@ func NewSync(registrar string) *Report {
 
 var syncOrder = []string{
 	SectionErrors, SectionExpiry, SectionDueDate, SectionStatus,
-	SectionAutoRenew, SectionPrivacy, SectionAttention, SectionWaiting,
+	SectionAutoRenew, SectionPrivacy, SectionContacts, SectionAttention, SectionWaiting,
 }
 
 var (
 	countErrors    = Count{One: "error", Many: "errors"}
 	countChanges   = Count{One: "change", Many: "changes", Zero: "no changes"}
 	countAttention = Count{One: "needs attention", Many: "need attention"}
+	countContacts  = Count{One: "contact difference", Many: "contact differences"}
 )
 
 // syncSection returns a fresh, empty sync section.
@@ -149,6 +151,8 @@ func syncSection(id string) Section {
 		s.Title, s.Columns, s.Count = "Auto-renew, set at the registrar", []string{"Domain", "Old setting", "New setting"}, countChanges
 	case SectionPrivacy:
 		s.Title, s.Columns, s.Count = "WHOIS privacy, set at the registrar", []string{"Domain", "Old", "New"}, countChanges
+	case SectionContacts:
+		s.Title, s.Columns, s.Count = "Registrant contact differs from the WHMCS client", []string{"Domain", "Field", "WHMCS", "ODR"}, countContacts
 	case SectionAttention:
 		s.Title, s.Columns, s.Count = "Not applied / needs attention", []string{"Domain", "What", "Why"}, countAttention
 	case SectionWaiting:
@@ -219,6 +223,13 @@ func (r *Report) AddAutoRenew(domain, old, new string) {
 // AddPrivacy lists a WHOIS privacy change made at the registrar.
 func (r *Report) AddPrivacy(domain string, old, new bool) {
 	r.addSync(SectionPrivacy, domain, Enabled(old), Enabled(new))
+}
+
+// AddContact lists one field in which the domain's registrant contact at
+// the registrar (ODR) differs from the WHMCS client: the field (e.g.
+// "email") and both values as they are stored.
+func (r *Report) AddContact(domain, field, whmcs, registrar string) {
+	r.addSync(SectionContacts, domain, field, whmcs, registrar)
 }
 
 // AddAttention lists something that was not applied or needs an

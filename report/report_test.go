@@ -24,6 +24,7 @@ func TestSyncSectionOrder(t *testing.T) {
 	// Added in reverse of display order.
 	r.AddWaiting("w.com", "pending transfer")
 	r.AddAttention("a.com", "due date", "too far")
+	r.AddContact("c.nl", "email", "a@example.nl", "b@example.nl")
 	r.AddPrivacy("p.com", false, true)
 	r.AddAutoRenew("ar.com", "default", "off")
 	r.AddStatus("s.com", "Active", "Expired")
@@ -43,7 +44,7 @@ func TestSyncSectionOrder(t *testing.T) {
 			}
 		}
 	}
-	want := []string{"errors", "expiry", "due_date", "status", "auto_renew", "privacy", "attention", "waiting"}
+	want := []string{"errors", "expiry", "due_date", "status", "auto_renew", "privacy", "contacts", "attention", "waiting"}
 	if !slices.Equal(ids, want) {
 		t.Fatalf("section order = %v, want %v", ids, want)
 	}

@@ -21,20 +21,23 @@ func TestChooseRead(t *testing.T) {
 		want                         ReadStrategy
 		lookupTrips, listTrips       int
 	}{
-		{200, 10_000, 8, 1000, ReadList, 25, 2},         // the default batch: 9 more pages beat 200 lookups
-		{200, 100_000, 8, 1000, ReadList, 25, 13},       // 99 more pages, 8 at a time: 13 < 25
-		{200, 250_000, 8, 1000, ReadLookup, 25, 32},     // a huge portfolio: lookups
-		{50, 100_000, 8, 1000, ReadLookup, 7, 13},       // a small batch of a big portfolio
-		{9, 2_500, 8, 1000, ReadList, 2, 1},             // 2 more pages in one trip beat 9 lookups in two
-		{20, 900, 8, 1000, ReadList, 3, 0},              // the first page held everything
-		{8, 8_000, 8, 1000, ReadList, 1, 1},             // tie in round trips: 7 pages < 8 requests
-		{7, 8_000, 8, 1000, ReadLookup, 1, 1},           // tie, 7 pages = 7 requests: lookups
-		{200, -1, 8, 1000, ReadLookup, 25, -1},          // no total: lookups
-		{200, 10_000, 1, 1000, ReadList, 200, 9},        // sequential client
-		{0, 10_000, 8, 1000, ReadLookup, 0, 2},          // nothing to read
-		{200, 10_000, 0, 0, ReadLookup, 200, 9_999},     // nonsense capacity is clamped, not a panic
-		{3000, 3_000_000, 64, 1000, ReadList, 47, 47},   // tie in trips, 2999 pages < 3000 names
-		{3000, 3_001_000, 64, 1000, ReadLookup, 47, 47}, // tie in trips and requests
+		{200, 10_000, 8, 1000, ReadList, 25, 5},      // the default batch: 9 more pages (2 waves + 3 to decode) beat 200 lookups
+		{200, 30_000, 8, 1000, ReadList, 25, 12},     // 29 more pages: 4 waves + 8 to decode
+		{200, 80_000, 8, 1000, ReadLookup, 25, 30},   // 79 more pages: decoding tips it to lookups
+		{200, 100_000, 8, 1000, ReadLookup, 25, 38},  // 99 more pages: 13 waves + 25 to decode > 25 (issue 7: chose 98 pages)
+		{200, 250_000, 8, 1000, ReadLookup, 25, 95},  // a huge portfolio: lookups
+		{50, 100_000, 8, 1000, ReadLookup, 7, 38},    // a small batch of a big portfolio
+		{9, 2_500, 8, 1000, ReadList, 2, 2},          // tie in round trips: 2 pages < 9 requests
+		{20, 900, 8, 1000, ReadList, 3, 0},           // the first page held everything
+		{8, 8_000, 8, 1000, ReadLookup, 1, 3},        // one wave of lookups beats 7 pages
+		{10, 9_000, 1, 1000, ReadList, 10, 10},       // sequential, tie in trips: 8 pages < 10 requests
+		{9, 9_000, 1, 1000, ReadLookup, 9, 10},       // one trip fewer: lookups
+		{0, 1_000, 8, 1000, ReadLookup, 0, 0},        // tie in trips and requests (nothing to read): lookups
+		{200, -1, 8, 1000, ReadLookup, 25, -1},       // no total: lookups
+		{200, 10_000, 1, 1000, ReadList, 200, 12},    // sequential client
+		{0, 10_000, 8, 1000, ReadLookup, 0, 5},       // nothing to read
+		{200, 10_000, 0, 0, ReadLookup, 200, 12_499}, // nonsense capacity is clamped, not a panic
+		{3000, 3_000_000, 64, 1000, ReadLookup, 47, 797},
 	}
 	for _, tc := range tests {
 		got := ChooseRead(tc.names, tc.portfolio, tc.conc, tc.page)
@@ -194,6 +197,7 @@ type runCounts struct {
 	res                       *Result
 	stats                     openprovider.Stats
 	pages, lookups, puts      int
+	deletedPages              int // listing pages with is_deleted=true
 	selects, updates, inserts int64
 	log                       string
 }
@@ -227,6 +231,8 @@ func (e *countEnv) run(t *testing.T, batch int, all bool) runCounts {
 		inserts: after["Com_insert"] - before["Com_insert"]}
 	for _, r := range e.sim.Requests() {
 		switch {
+		case r.Method == "GET" && r.Path == "/v1beta/domains" && strings.Contains(r.Query, "offset=") && strings.Contains(r.Query, "is_deleted=true"):
+			rc.deletedPages++
 		case r.Method == "GET" && r.Path == "/v1beta/domains" && strings.Contains(r.Query, "offset="):
 			rc.pages++
 		case r.Method == "GET" && r.Path == "/v1beta/domains":
@@ -330,4 +336,75 @@ func TestRunReadAndWriteCounts(t *testing.T) {
 	t.Logf("batch 200: %+v selects=%d updates=%d inserts=%d pages=%d lookups=%d puts=%d", b200.stats, b200.selects, b200.updates, b200.inserts, b200.pages, b200.lookups, b200.puts)
 	t.Logf("all:       %+v selects=%d updates=%d inserts=%d applied=%d", all.stats, all.selects, all.updates, all.inserts, all.res.Applied)
 	t.Logf("again:     %+v selects=%d updates=%d inserts=%d", again.stats, again.selects, again.updates, again.inserts)
+}
+
+// TestAllListsDeletedDomains: --all over 2,500 domains, some of them deleted
+// at the registrar, reads the live and the deleted portfolio in pages of
+// 1000 and looks up no name one by one (issue 7: 534 lookups at 10,000);
+// the deleted domains are still explained as such, and each real
+// difference costs one PUT.
+func TestAllListsDeletedDomains(t *testing.T) {
+	if testing.Short() {
+		t.Skip("MariaDB")
+	}
+	e := newCountEnv(t)
+	var live, deleted int
+	for _, d := range e.sim.Domains() {
+		if d.IsDeleted {
+			deleted++
+		} else {
+			live++
+		}
+	}
+	if deleted <= 8 {
+		t.Fatalf("the generated portfolio has %d deleted domains; the test needs more than a wave of lookups", deleted)
+	}
+	ps := openprovider.PageSize
+	wantPages, wantDeletedPages := (live+ps-1)/ps, (deleted+ps-1)/ps
+
+	// Settle: the first --all brings WHMCS in line with the registrar.
+	first := e.run(t, 200, true)
+	if first.pages != wantPages || first.deletedPages != wantDeletedPages || first.lookups != 0 {
+		t.Errorf("--all: %d live pages, %d deleted pages, %d lookups; want %d, %d, 0\n%s",
+			first.pages, first.deletedPages, first.lookups, wantPages, wantDeletedPages, first.log)
+	}
+	var explained int
+	for _, p := range first.res.Plans {
+		for _, msg := range p.Errors {
+			if strings.Contains(msg, "exists among deleted domains") {
+				explained++
+			}
+		}
+	}
+	if explained == 0 {
+		t.Errorf("--all: no domain was reported as deleted at the registrar")
+	}
+
+	// Flip do-not-renew on k domains that are live (ACT) at the registrar:
+	// k real differences, k PUTs, and still no lookup.
+	const k = 7
+	var flip []any
+	for _, d := range e.sim.Domains() {
+		if !d.IsDeleted && d.Status == "ACT" && len(flip) < k {
+			flip = append(flip, d.FullName())
+		}
+	}
+	res, err := e.raw.Exec(`UPDATE tbldomains SET donotrenew = 1 - donotrenew WHERE registrar='openprovider' AND status='Active' AND domain IN (?`+strings.Repeat(",?", len(flip)-1)+`)`, flip...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := res.RowsAffected(); n != k {
+		t.Fatalf("flipped %d domains, want %d", n, k)
+	}
+	e.now = e.now.Add(time.Hour)
+	again := e.run(t, 200, true)
+	if again.pages != wantPages || again.deletedPages != wantDeletedPages || again.lookups != 0 {
+		t.Errorf("--all: %d live pages, %d deleted pages, %d lookups; want %d, %d, 0", again.pages, again.deletedPages, again.lookups, wantPages, wantDeletedPages)
+	}
+	if again.puts != k || again.res.Pushed != k {
+		t.Errorf("--all with %d differences: %d PUTs, %d pushed; want %d", k, again.puts, again.res.Pushed, k)
+	}
+	if again.stats.Logins != 1 {
+		t.Errorf("--all: %d logins", again.stats.Logins)
+	}
 }

@@ -48,6 +48,11 @@ type Options struct {
 	// stay due for the next run, and the report says so. A registrar read
 	// still running at the deadline is cancelled and nothing is applied.
 	Deadline time.Time
+
+	// Contacts is the contact sync mode (ODR: registrars.odr.contacts);
+	// ContactsOff, or a registrar without registrar.Contacts, skips it.
+	// See contacts.go.
+	Contacts ContactMode
 }
 
 // pastDeadline reports whether o.Deadline is set and has passed.
@@ -194,6 +199,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 	buildReport(rep, plans, outcomes, o.DryRun || g.Held)
+	// Registrant contacts (contacts.go): on a dry run or a held batch they
+	// are compared and reported only.
+	if err := syncContacts(ctx, o, domains, results, res, o.DryRun || g.Held); err != nil {
+		return res, err
+	}
 	if res.TimedOut {
 		rep.AddNotice(fmt.Sprintf("stopped at the --timeout deadline: %d domains or registrar writes not started; they stay due for the next run", res.NotStarted))
 	}
@@ -350,26 +360,18 @@ func apply(ctx context.Context, o Options, table string, plans []DomainPlan, out
 				}
 				outs[i].pushed[j] = true
 				res.Pushed++
-				return nil
+				// The activity-log row goes in at once, so that a crash after
+				// the registrar write loses at most this one row.
+				return o.DB.LogActivity(ctx, p.Domain.UserID, push.LogLine(p.UnicodeName))
 			})
 		}
 	}
-	_ = eg.Wait()
+	werr := eg.Wait()
 	if accountErr != nil {
 		res.AccountErr = accountErr
 		res.Report.AddError("("+o.Registrar.Name()+" account)", "registrar writes stopped: "+accountErr.Error())
 	}
-	// Activity-log lines for the pushes that succeeded.
-	for i, p := range plans {
-		for j, ok := range outs[i].pushed {
-			if ok {
-				if err := o.DB.LogActivity(ctx, p.Domain.UserID, p.Pushes[j].LogLine(p.UnicodeName)); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	return nil
+	return werr
 }
 
 // buildReport turns the plans and what happened to them into report rows.

@@ -98,6 +98,32 @@ func TestLookupInvalidDates(t *testing.T) {
 	}
 }
 
+// A PENDING domain with no expiry yet is found and valid (the sync rules
+// show it as waiting); the same reply for a REGISTERED domain is invalid.
+func TestLookupPendingWithoutExpiry(t *testing.T) {
+	ds := domains(3)
+	ds[0].Status, ds[0].Expiration = "PENDING", ""
+	ds[1].Status, ds[1].Expiration = "PENDING", "0000-00-00 00:00:00"
+	ds[2].Expiration = ""
+	_, c, _ := setup(t, odrsim.Options{Domains: ds})
+	res, err := c.Lookup(context.Background(), []string{"d001.nl", "d002.nl", "d003.nl"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"d001.nl", "d002.nl"} {
+		r := res[name]
+		if !r.Found || r.Err != nil || r.Record.Invalid != nil || r.Record.Family != registrar.FamilyPending || !r.Record.Expiry.IsZero() {
+			t.Errorf("%s: %+v", name, r)
+		}
+	}
+	if r := res["d003.nl"]; r.Err == nil || !strings.Contains(r.Err.Error(), "d003.nl") || !strings.Contains(r.Err.Error(), "empty date") {
+		t.Errorf("registered without expiry: %+v", r)
+	}
+	if c.Concurrency() != DefaultConcurrency {
+		t.Errorf("Concurrency() = %d, want the default %d", c.Concurrency(), DefaultConcurrency)
+	}
+}
+
 func TestLoginRefused(t *testing.T) {
 	for name, mod := range map[string]func(*Config){
 		"wrong secret":    func(c *Config) { c.APISecret = "secret$wrong" },

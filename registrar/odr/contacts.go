@@ -169,4 +169,8 @@ func (c *Client) SetDomainContacts(ctx context.Context, rec registrar.Record, id
 	return err
 }
 
+// Concurrency is the number of requests the client sends at once; callers
+// bound their own fan-out (e.g. reading contacts) with it.
+func (c *Client) Concurrency() int { return c.conc }
+
 var _ registrar.Contacts = (*Client)(nil)

@@ -173,6 +173,13 @@ func parseDate(s string) (civil.Date, error) {
 	return civil.Date{}, errors.New("not a date")
 }
 
+// noDate reports whether s is an expiry that says "no date": empty or a
+// zero date.
+func noDate(s string) bool {
+	t := strings.TrimSpace(s)
+	return t == "" || strings.HasPrefix(t, "0000-00-00")
+}
+
 // decodeDomain turns one domain object (info reply or list row) into a
 // Record. ok is false when raw is not a JSON object. want is the name asked
 // for ("" for list rows); the record is named by the reply when it names
@@ -245,8 +252,12 @@ func decodeDomain(raw json.RawMessage, want string) (rec registrar.Record, id in
 	}
 	rec.Deleted = rec.Family == registrar.FamilyDeleted
 
-	// Expiry: the first spelling present with a value; empty or zero dates
-	// (and no expiry at all) make the record invalid.
+	// Expiry: the first spelling present with a value. A missing, null,
+	// empty or zero date makes the record invalid only for a REGISTERED
+	// (live) domain, which always has one; a PENDING (or otherwise not
+	// live) domain may have none yet, and keeps the zero Expiry ("no date").
+	// A value that is not a date is always invalid.
+	live := rec.Family == registrar.FamilyActive
 	found := ""
 	var lastVal json.RawMessage
 	for _, k := range expiryFields {
@@ -263,13 +274,17 @@ func decodeDomain(raw json.RawMessage, want string) (rec registrar.Record, id in
 		}
 	}
 	if found == "" {
-		bad("field expiration_date: missing")
+		if live {
+			bad("field expiration_date: missing for a registered domain")
+		}
 	} else {
 		s, good := stringOf(lastVal)
 		if !good && string(lastVal) != "null" {
 			bad("field %s: %s is not a date", found, clip(lastVal))
 		} else if d, err := parseDate(s); err != nil {
-			bad("field %s: %q: %v", found, s, err)
+			if live || !noDate(s) {
+				bad("field %s: %q: %v", found, s, err)
+			}
 		} else {
 			rec.Expiry = d
 		}

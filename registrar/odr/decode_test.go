@@ -123,8 +123,20 @@ func TestDecodeDomain(t *testing.T) {
 			registrar.Record{Name: "y.nl", UnicodeName: "y.nl", ID: "1", StatusCode: "PENDING", StatusText: "pending", Family: registrar.FamilyPending, Expiry: d(2026, 5, 6)}, ""},
 		{"empty date", `{"id":1,"name":"e","tld":"nl","status":"REGISTERED","expiration_date":""}`, registrar.Record{}, `field expiration_date: "": empty date`},
 		{"zero date", `{"id":1,"name":"z","tld":"nl","status":"REGISTERED","expiration_date":"0000-00-00 00:00:00"}`, registrar.Record{}, `field expiration_date: "0000-00-00 00:00:00": zero date`},
-		{"null date", `{"id":1,"name":"z","tld":"nl","expiration_date":null}`, registrar.Record{}, `field expiration_date: "": empty date`},
-		{"no date", `{"id":1,"name":"z","tld":"nl","status":"REGISTERED"}`, registrar.Record{}, "field expiration_date: missing"},
+		{"null date", `{"id":1,"name":"z","tld":"nl","status":"REGISTERED","expiration_date":null}`, registrar.Record{}, `field expiration_date: "": empty date`},
+		{"no date", `{"id":1,"name":"z","tld":"nl","status":"REGISTERED"}`, registrar.Record{}, "field expiration_date: missing for a registered domain"},
+		// Only a live (REGISTERED) domain must have an expiry: a pending one
+		// has none yet and is valid with the zero date ("waiting").
+		{"pending, no date", `{"id":1,"name":"p","tld":"nl","status":"PENDING"}`,
+			registrar.Record{Name: "p.nl", UnicodeName: "p.nl", ID: "1", StatusCode: "PENDING", StatusText: "pending", Family: registrar.FamilyPending}, ""},
+		{"pending, empty date", `{"id":1,"name":"p","tld":"nl","status":"PENDING","expiration_date":""}`,
+			registrar.Record{Name: "p.nl", UnicodeName: "p.nl", ID: "1", StatusCode: "PENDING", StatusText: "pending", Family: registrar.FamilyPending}, ""},
+		{"pending, null date", `{"id":1,"name":"p","tld":"nl","status":"PENDING","expiration_date":null}`,
+			registrar.Record{Name: "p.nl", UnicodeName: "p.nl", ID: "1", StatusCode: "PENDING", StatusText: "pending", Family: registrar.FamilyPending}, ""},
+		{"pending, zero date", `{"id":1,"name":"p","tld":"nl","status":"PENDING","expiration_date":"0000-00-00 00:00:00"}`,
+			registrar.Record{Name: "p.nl", UnicodeName: "p.nl", ID: "1", StatusCode: "PENDING", StatusText: "pending", Family: registrar.FamilyPending}, ""},
+		{"pending, impossible date", `{"id":1,"name":"p","tld":"nl","status":"PENDING","expiration_date":"2026-13-01"}`, registrar.Record{}, `"2026-13-01": not a date`},
+		{"registered lower case, no date", `{"id":1,"name":"z","tld":"nl","status":"registered","expiration_date":""}`, registrar.Record{}, "empty date"},
 		{"impossible date", `{"id":1,"name":"z","tld":"nl","expiration_date":"2026-02-30"}`, registrar.Record{}, `"2026-02-30": not a date`},
 		{"number date", `{"id":1,"name":"z","tld":"nl","expiration_date":20260101}`, registrar.Record{}, `"20260101": not a date`},
 		{"bad autorenew", `{"id":1,"name":"z","tld":"nl","expiration_date":"2026-01-01","autorenew":"maybe"}`, registrar.Record{}, "field autorenew"},
@@ -192,6 +204,7 @@ func FuzzDecodeReply(f *testing.F) {
 		`{"status":"SUCCESS","code":"200","response":{"domain_status":"DELETED","domain_expiration_date":"0000-00-00","domain_name":"b","tld":"eu"}}`,
 		`{"status":"success","response":{"data":[{"expiration_at":"2026-02-01T10:07:52.0Z","name":"c.be"}]}}`,
 		`{"status":"success","response":{"first_name":"T","house_number":1000,"id":8}}`,
+		`{"status":"success","response":{"id":2,"status":"PENDING","name":"p","tld":"nl","expiration_date":""}}`,
 		`{"status":null}`, `[]`, `{"status":"success","response":{"autorenew":true,"contacts":[]}}`,
 	} {
 		f.Add([]byte(s))
@@ -205,8 +218,11 @@ func FuzzDecodeReply(f *testing.F) {
 		rows = append(rows, env.Response)
 		for _, row := range rows {
 			rec, _, ok := decodeDomain(row, "")
-			if ok && rec.Invalid == nil && (rec.Expiry.IsZero() || !rec.Expiry.IsValid() || rec.Name == "") {
-				t.Fatalf("valid record without expiry or name: %+v from %s", rec, row)
+			if ok && rec.Invalid == nil && (rec.Name == "" || (!rec.Expiry.IsZero() && !rec.Expiry.IsValid())) {
+				t.Fatalf("valid record without a name or with an impossible expiry: %+v from %s", rec, row)
+			}
+			if ok && rec.Invalid == nil && rec.Family == registrar.FamilyActive && rec.Expiry.IsZero() {
+				t.Fatalf("valid registered record without expiry: %+v from %s", rec, row)
 			}
 		}
 		decodeContact(env.Response)

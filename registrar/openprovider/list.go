@@ -19,7 +19,7 @@ import (
 // be decoded completely are returned with Invalid set; an item that is not
 // a domain object at all fails the page.
 func (c *Client) ListPage(ctx context.Context, offset, limit int) (records []registrar.Record, total int, err error) {
-	ds, total, err := c.page(ctx, offset, limit)
+	ds, total, err := c.page(ctx, offset, limit, false)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -30,7 +30,9 @@ func (c *Client) ListPage(ctx context.Context, offset, limit int) (records []reg
 	return records, total, nil
 }
 
-func (c *Client) page(ctx context.Context, offset, limit int) ([]decoded, int, error) {
+// page fetches one page of the live portfolio, or of the deleted domains
+// (is_deleted=true) when deleted is set.
+func (c *Client) page(ctx context.Context, offset, limit int, deleted bool) ([]decoded, int, error) {
 	if limit < 1 || limit > PageSize || offset < 0 {
 		return nil, 0, fmt.Errorf("openprovider: page offset %d, limit %d: limit must be 1..%d and offset not negative", offset, limit, PageSize)
 	}
@@ -38,6 +40,9 @@ func (c *Client) page(ctx context.Context, offset, limit int) ([]decoded, int, e
 	q.Set("limit", strconv.Itoa(limit))
 	q.Set("offset", strconv.Itoa(offset))
 	q.Set("order_by.id", "asc")
+	if deleted {
+		q.Set("is_deleted", "true")
+	}
 	env, err := c.call(ctx, request{kind: kindList, method: http.MethodGet, path: "/v1beta/domains", query: q})
 	if err != nil {
 		return nil, 0, err
@@ -69,27 +74,39 @@ func (c *Client) page(ctx context.Context, offset, limit int) ([]decoded, int, e
 // last total, the portfolio is read once more and the domains not seen yet
 // are streamed after the others.
 func (c *Client) List(ctx context.Context, total func(int), fn func(registrar.Record) error) error {
+	return c.list(ctx, false, total, fn)
+}
+
+// ListDeleted streams the deleted domains of the account (the listing with
+// is_deleted=true), paged and de-duplicated like List. A run that lists the
+// live portfolio uses it to explain the names the live listing does not
+// hold, instead of two searches per name (see sync.DeletedLister).
+func (c *Client) ListDeleted(ctx context.Context, total func(int), fn func(registrar.Record) error) error {
+	return c.list(ctx, true, total, fn)
+}
+
+func (c *Client) list(ctx context.Context, deleted bool, total func(int), fn func(registrar.Record) error) error {
 	if fn == nil {
 		fn = func(registrar.Record) error { return nil }
 	}
 	if err := c.Login(ctx); err != nil {
 		return err
 	}
-	first, t0, err := c.page(ctx, 0, PageSize)
+	first, t0, err := c.page(ctx, 0, PageSize, deleted)
 	if err != nil {
 		return err
 	}
 	if total != nil {
 		total(t0)
 	}
-	em := &emitter{seen: map[string]bool{}, fn: fn}
+	em := &emitter{ids: map[int64]struct{}{}, names: map[string]struct{}{}, fn: fn}
 	if err := em.emit(first); err != nil {
 		return err
 	}
 	if t0 < 0 {
 		// No total: read pages one by one until a short one.
 		for off, n := PageSize, len(first); n == PageSize; off += PageSize {
-			ds, _, err := c.page(ctx, off, PageSize)
+			ds, _, err := c.page(ctx, off, PageSize, deleted)
 			if err != nil {
 				return err
 			}
@@ -102,14 +119,14 @@ func (c *Client) List(ctx context.Context, total func(int), fn func(registrar.Re
 	}
 
 	tr := totals{first: t0, last: t0, max: t0}
-	if err := c.sweep(ctx, PageSize, &tr, em); err != nil {
+	if err := c.sweep(ctx, deleted, PageSize, &tr, em); err != nil {
 		return err
 	}
 	if tr.changed || em.count != tr.last {
 		c.log.Info("openprovider: the portfolio changed while it was listed; reading it once more",
 			"first_total", t0, "last_total", tr.last, "seen", em.count)
 		again := totals{first: tr.last, last: tr.last, max: tr.last}
-		if err := c.sweep(ctx, 0, &again, em); err != nil {
+		if err := c.sweep(ctx, deleted, 0, &again, em); err != nil {
 			return err
 		}
 		if again.changed || em.count < again.last {
@@ -140,7 +157,7 @@ func (t *totals) add(n int) {
 // sweep reads the pages from offset from up to the highest total seen,
 // streaming them in order; pages beyond the first plan are added when a
 // later total is higher.
-func (c *Client) sweep(ctx context.Context, from int, tr *totals, em *emitter) error {
+func (c *Client) sweep(ctx context.Context, deleted bool, from int, tr *totals, em *emitter) error {
 	next := from
 	for round := 0; next < tr.max && round < 10; round++ {
 		var offsets []int
@@ -148,7 +165,7 @@ func (c *Client) sweep(ctx context.Context, from int, tr *totals, em *emitter) e
 			offsets = append(offsets, off)
 		}
 		next = offsets[len(offsets)-1] + PageSize
-		err := c.fetchPages(ctx, offsets, func(ds []decoded, t int) error {
+		err := c.fetchPages(ctx, deleted, offsets, func(ds []decoded, t int) error {
 			tr.add(t)
 			return em.emit(ds)
 		})
@@ -162,7 +179,7 @@ func (c *Client) sweep(ctx context.Context, from int, tr *totals, em *emitter) e
 // fetchPages fetches the pages at offsets with bounded concurrency and
 // hands them to each in offset order. At most 2×Concurrency pages are held
 // in memory. It returns after every request it started has finished.
-func (c *Client) fetchPages(ctx context.Context, offsets []int, each func([]decoded, int) error) error {
+func (c *Client) fetchPages(ctx context.Context, deleted bool, offsets []int, each func([]decoded, int) error) error {
 	type result struct {
 		ds    []decoded
 		total int
@@ -189,7 +206,7 @@ func (c *Client) fetchPages(ctx context.Context, offsets []int, each func([]deco
 				break
 			}
 			g.Go(func() error {
-				ds, t, err := c.page(ctx, off, PageSize)
+				ds, t, err := c.page(ctx, off, PageSize, deleted)
 				results[i] <- result{ds, t, err, true}
 				return nil
 			})
@@ -217,24 +234,29 @@ func (c *Client) fetchPages(ctx context.Context, offsets []int, each func([]deco
 	return nil
 }
 
-// emitter streams records to fn once per id.
+// emitter streams records to fn once per domain id (a record without an id,
+// which is Invalid, once per name). Only the ids are kept, as int64: the
+// records themselves are not held.
 type emitter struct {
-	seen  map[string]bool
+	ids   map[int64]struct{}
+	names map[string]struct{}
 	count int
 	fn    func(registrar.Record) error
 }
 
 func (e *emitter) emit(ds []decoded) error {
 	for _, d := range ds {
-		key := d.rec.ID
-		if key == "" && d.rec.Name != "" {
-			key = "name:" + d.rec.Name
-		}
-		if key != "" {
-			if e.seen[key] {
+		switch {
+		case d.id > 0:
+			if _, dup := e.ids[d.id]; dup {
 				continue
 			}
-			e.seen[key] = true
+			e.ids[d.id] = struct{}{}
+		case d.rec.Name != "":
+			if _, dup := e.names[d.rec.Name]; dup {
+				continue
+			}
+			e.names[d.rec.Name] = struct{}{}
 		}
 		e.count++
 		if err := e.fn(d.rec); err != nil {

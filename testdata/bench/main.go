@@ -53,6 +53,7 @@ type result struct {
 	n                                         int
 	wall                                      time.Duration
 	logins, pages, lookups, puts              int
+	deletedPages                              int // listing pages with is_deleted=true
 	selects, updates, inserts, domainsUpdates int64
 	rssMB                                     float64
 }
@@ -106,11 +107,11 @@ func run(sizesFlag string, latency time.Duration, differ, push float64, batch, o
 	_ = admin.QueryRow("SELECT VERSION()").Scan(&ver)
 	fmt.Printf("\nmachine: %s, %s, %d CPUs; MariaDB %s; latency %s; differ %.0f%% (expiry), %.0f%% (auto-renew); batch %d; concurrency %d\n\n",
 		host, cpu, numCPU(), ver, latency, differ*100, push*100, batch, conc)
-	fmt.Println("| run | N | wall | logins | list pages | lookups | PUTs | SELECT | UPDATE | tbldomains rows changed | INSERT | peak RSS |")
+	fmt.Println("| run | N | wall | logins | list pages (live+deleted) | lookups | PUTs | SELECT | UPDATE | tbldomains rows changed | INSERT | peak RSS |")
 	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range results {
-		fmt.Printf("| %s | %d | %.2fs | %d | %d | %d | %d | %d | %d | %d | %d | %.0f MB |\n", r.label, r.n, r.wall.Seconds(),
-			r.logins, r.pages, r.lookups, r.puts, r.selects, r.updates, r.domainsUpdates, r.inserts, r.rssMB)
+		fmt.Printf("| %s | %d | %.2fs | %d | %s | %d | %d | %d | %d | %d | %d | %.0f MB |\n", r.label, r.n, r.wall.Seconds(),
+			r.logins, fmt.Sprintf("%d+%d", r.pages, r.deletedPages), r.lookups, r.puts, r.selects, r.updates, r.domainsUpdates, r.inserts, r.rssMB)
 	}
 	fmt.Println()
 	for i := range results {
@@ -356,6 +357,8 @@ sync:
 		switch {
 		case q.Path == "/v1beta/auth/login":
 			r.logins++
+		case q.Method == "GET" && q.Path == "/v1beta/domains" && strings.Contains(q.Query, "offset=") && strings.Contains(q.Query, "is_deleted=true"):
+			r.deletedPages++
 		case q.Method == "GET" && q.Path == "/v1beta/domains" && strings.Contains(q.Query, "offset="):
 			r.pages++
 		case q.Method == "GET" && q.Path == "/v1beta/domains":

@@ -1,0 +1,501 @@
+package sync
+
+// Contact sync (ODR only; the seed module's Contact Sync): the WHMCS client
+// of each synced domain is compared with the domain's registrant contact at
+// the registrar. The first half of this file is pure (normalising,
+// comparing, planning); syncContacts at the end does the I/O.
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	stdsync "sync"
+	"unicode"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/domainsync/domainsync/registrar"
+	"github.com/domainsync/domainsync/report"
+	"github.com/domainsync/domainsync/whmcsdb"
+)
+
+// ContactMode is registrars.odr.contacts.
+type ContactMode string
+
+const (
+	ContactsOff     ContactMode = ""        // contacts are not compared
+	ContactsReport  ContactMode = "report"  // differences are reported, nothing changes
+	ContactsUpdate  ContactMode = "update"  // details (not name or company) are updated in place
+	ContactsReplace ContactMode = "replace" // name or company differ: a new contact becomes the registrant
+)
+
+// Compared fields, as the report names them.
+const (
+	FieldName     = "name"
+	FieldCompany  = "company"
+	FieldEmail    = "email"
+	FieldAddress  = "address"
+	FieldPostcode = "postcode"
+	FieldCity     = "city"
+	FieldState    = "state"
+	FieldCountry  = "country"
+	FieldPhone    = "phone"
+)
+
+// ContactDiff is one field that differs: both values as stored.
+type ContactDiff struct {
+	Field     string
+	WHMCS     string
+	Registrar string
+}
+
+// ownerField reports whether a difference in field means another owner
+// (name or company), which only "replace" acts on.
+func ownerField(field string) bool { return field == FieldName || field == FieldCompany }
+
+// collapse trims s and turns every run of white space into one space.
+func collapse(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// digits keeps the digits of s: phone numbers compare on digits only
+// ("+31.201234567" = "+31 20 123 4567").
+func digits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+// normalizers say how each field is compared: trimmed, inner white space
+// collapsed; e-mail case-insensitively; phone on digits; country codes and
+// postcodes in upper case (postcodes without spaces: "1011 aa" = "1011AA").
+var normalizers = map[string]func(string) string{
+	FieldEmail:    func(s string) string { return strings.ToLower(strings.TrimSpace(s)) },
+	FieldPhone:    digits,
+	FieldCountry:  func(s string) string { return strings.ToUpper(strings.TrimSpace(s)) },
+	FieldPostcode: func(s string) string { return strings.ToUpper(strings.Join(strings.Fields(s), "")) },
+}
+
+// SameContactValue reports whether two values of field are the same after
+// normalisation.
+func SameContactValue(field, a, b string) bool {
+	norm := normalizers[field]
+	if norm == nil {
+		norm = collapse
+	}
+	return norm(a) == norm(b)
+}
+
+// clientFields are the WHMCS client's compared values, in report order.
+func clientFields(c whmcsdb.Client) [][2]string {
+	return [][2]string{
+		{FieldName, collapse(c.FirstName + " " + c.LastName)},
+		{FieldCompany, c.CompanyName},
+		{FieldEmail, c.Email},
+		{FieldAddress, c.Address1},
+		{FieldPostcode, c.PostCode},
+		{FieldCity, c.City},
+		{FieldState, c.State},
+		{FieldCountry, c.Country},
+		{FieldPhone, c.Phone},
+	}
+}
+
+// contactFields are the registrar contact's values of the same fields. The
+// address is street and house number as one line, as WHMCS's address1.
+func contactFields(c registrar.Contact) map[string]string {
+	return map[string]string{
+		FieldName:     collapse(c.FirstName + " " + c.LastName),
+		FieldCompany:  c.CompanyName,
+		FieldEmail:    c.Email,
+		FieldAddress:  collapse(c.Street + " " + c.HouseNumber),
+		FieldPostcode: c.PostalCode,
+		FieldCity:     c.City,
+		FieldState:    c.State,
+		FieldCountry:  c.Country,
+		FieldPhone:    c.Phone,
+	}
+}
+
+// CompareContact lists the fields in which the registrar contact differs
+// from the WHMCS client, in a fixed order. WHMCS's address2 is not
+// compared (ODR has one street line).
+func CompareContact(client whmcsdb.Client, have registrar.Contact) []ContactDiff {
+	theirs := contactFields(have)
+	var out []ContactDiff
+	for _, f := range clientFields(client) {
+		if !SameContactValue(f[0], f[1], theirs[f[0]]) {
+			out = append(out, ContactDiff{Field: f[0], WHMCS: strings.TrimSpace(f[1]), Registrar: strings.TrimSpace(theirs[f[0]])})
+		}
+	}
+	return out
+}
+
+// splitStreet splits WHMCS's address1 into street and house number: the
+// last word when it starts with a digit ("Hoofdstraat 12a" → "Hoofdstraat",
+// "12a"); otherwise the whole line is the street.
+func splitStreet(address string) (street, number string) {
+	a := collapse(address)
+	i := strings.LastIndexByte(a, ' ')
+	if i <= 0 {
+		return a, ""
+	}
+	last := a[i+1:]
+	if r := []rune(last); len(r) > 0 && unicode.IsDigit(r[0]) {
+		return a[:i], last
+	}
+	return a, ""
+}
+
+// ClientContact is the registrar contact that holds the WHMCS client's
+// data (ID and legal form empty).
+func ClientContact(c whmcsdb.Client) registrar.Contact {
+	street, number := splitStreet(c.Address1)
+	return registrar.Contact{
+		FirstName: collapse(c.FirstName), LastName: collapse(c.LastName), CompanyName: collapse(c.CompanyName),
+		Email: strings.TrimSpace(c.Email), Phone: strings.TrimSpace(c.Phone), Street: street, HouseNumber: number,
+		PostalCode: collapse(c.PostCode), City: collapse(c.City), State: collapse(c.State),
+		Country: strings.ToUpper(strings.TrimSpace(c.Country)),
+	}
+}
+
+// ContactAction is what a contact plan does.
+type ContactAction string
+
+const (
+	ContactEqual   ContactAction = "equal"   // nothing differs
+	ContactReport  ContactAction = "report"  // differences reported, nothing changes
+	ContactUpdate  ContactAction = "update"  // the contact is updated in place
+	ContactReplace ContactAction = "replace" // a new contact is created and made the registrant
+)
+
+// ContactUse is one domain of the batch whose registrant contact is known.
+type ContactUse struct {
+	Domain   string           // the name for the report (Unicode)
+	Record   registrar.Record // Record.Registrant is the contact id
+	ClientID int64            // tbldomains.userid
+}
+
+// ContactPlan is what happens to one registrar contact as used by the
+// domains of one WHMCS client in the batch.
+type ContactPlan struct {
+	ContactID string
+	ClientID  int64
+	Uses      []ContactUse // the client's domains with this registrant, batch order
+	// Clients is how many WHMCS clients' domains use the contact (batch
+	// plus listing); more than one means it is never changed.
+	Clients int
+	Diffs   []ContactDiff
+	Action  ContactAction
+	// Why says why a difference is not acted on (report only in update or
+	// replace mode); "" otherwise.
+	Why string
+	// Want is what UpdateContact or CreateContact sends.
+	Want registrar.Contact
+}
+
+// PlanContact decides what mode does about one contact (have) used by
+// domains of the given WHMCS client; clients is the number of distinct WHMCS
+// clients whose domains use the contact.
+func PlanContact(mode ContactMode, client whmcsdb.Client, have registrar.Contact, clients int) ContactPlan {
+	p := ContactPlan{ContactID: have.ID, ClientID: client.ID, Clients: clients, Diffs: CompareContact(client, have)}
+	if len(p.Diffs) == 0 {
+		p.Action = ContactEqual
+		return p
+	}
+	owner := slices.ContainsFunc(p.Diffs, func(d ContactDiff) bool { return ownerField(d.Field) })
+	p.Action = ContactReport
+	switch {
+	case mode != ContactsUpdate && mode != ContactsReplace:
+		return p
+	case clients > 1:
+		p.Why = fmt.Sprintf("contact %s is used by domains of %d WHMCS clients; a shared contact is never changed", have.ID, clients)
+		return p
+	case owner && mode == ContactsUpdate:
+		p.Why = "the name or company differs: contacts: update never changes the owner (contacts: replace would make a new contact the registrant)"
+		return p
+	case owner:
+		p.Action = ContactReplace
+		p.Want = ClientContact(client)
+		if (p.Want.CompanyName == "") == (have.CompanyName == "") {
+			p.Want.LegalForm = have.LegalForm
+		}
+		return p
+	}
+	p.Action = ContactUpdate
+	p.Want = ClientContact(client)
+	// Name, company and legal form stay as they are: only details change.
+	p.Want.ID, p.Want.FirstName, p.Want.LastName = have.ID, have.FirstName, have.LastName
+	p.Want.CompanyName, p.Want.LegalForm = have.CompanyName, have.LegalForm
+	return p
+}
+
+// ContactClients counts, per contact id, the distinct WHMCS clients whose
+// domains use it: the batch's uses plus owners, a map of contact id to
+// more client ids known from elsewhere (nil when none).
+func ContactClients(uses []ContactUse, owners map[string][]int64) map[string]int {
+	sets := map[string]map[int64]bool{}
+	add := func(id string, client int64) {
+		if sets[id] == nil {
+			sets[id] = map[int64]bool{}
+		}
+		sets[id][client] = true
+	}
+	for _, u := range uses {
+		add(u.Record.Registrant, u.ClientID)
+	}
+	for id, cs := range owners {
+		if sets[id] == nil {
+			continue
+		}
+		for _, c := range cs {
+			add(id, c)
+		}
+	}
+	out := make(map[string]int, len(sets))
+	for id, s := range sets {
+		out[id] = len(s)
+	}
+	return out
+}
+
+// PlanContacts plans every (contact, client) pair of the batch in batch
+// order. Uses whose contact could not be read (not in have) or whose client
+// is not in clients are left out; the caller reports them.
+func PlanContacts(mode ContactMode, uses []ContactUse, have map[string]registrar.Contact, clients map[int64]whmcsdb.Client, counts map[string]int) []ContactPlan {
+	type key struct {
+		id     string
+		client int64
+	}
+	idx := map[key]int{}
+	var out []ContactPlan
+	for _, u := range uses {
+		c, okC := have[u.Record.Registrant]
+		cl, okCl := clients[u.ClientID]
+		if !okC || !okCl {
+			continue
+		}
+		k := key{u.Record.Registrant, u.ClientID}
+		if i, seen := idx[k]; seen {
+			out[i].Uses = append(out[i].Uses, u)
+			continue
+		}
+		if c.ID == "" {
+			c.ID = u.Record.Registrant
+		}
+		p := PlanContact(mode, cl, c, max(1, counts[u.Record.Registrant]))
+		p.Uses = []ContactUse{u}
+		idx[k] = len(out)
+		out = append(out, p)
+	}
+	return out
+}
+
+// ---- I/O: reading contacts and clients, writing, reporting. ----
+
+// contactUses picks the domains of the batch whose registrant is known.
+func contactUses(domains []whmcsdb.Domain, results map[string]registrar.Result) []ContactUse {
+	var uses []ContactUse
+	for _, d := range domains {
+		r, ok := results[lookupName(d.Name)]
+		if !ok || !r.Found || r.Err != nil || r.Record.Invalid != nil || strings.TrimSpace(r.Record.Registrant) == "" {
+			continue
+		}
+		name := r.Record.UnicodeName
+		if name == "" {
+			name = d.Name
+		}
+		uses = append(uses, ContactUse{Domain: name, Record: r.Record, ClientID: d.UserID})
+	}
+	return uses
+}
+
+// syncContacts compares, and in update or replace mode changes, the
+// registrant contacts of the batch. planned: nothing is written (dry run or
+// held batch). The returned error is a database failure; registrar
+// failures are report rows (an account-level one also res.AccountErr).
+func syncContacts(ctx context.Context, o Options, domains []whmcsdb.Domain, results map[string]registrar.Result, res *Result, planned bool) error {
+	cr, ok := o.Registrar.(registrar.Contacts)
+	if o.Contacts == ContactsOff || !ok {
+		return nil
+	}
+	rep := res.Report
+	uses := contactUses(domains, results)
+	if len(uses) == 0 {
+		return nil
+	}
+	var clientIDs []int64
+	var ids []string
+	for _, u := range uses {
+		clientIDs = append(clientIDs, u.ClientID)
+		if !slices.Contains(ids, u.Record.Registrant) {
+			ids = append(ids, u.Record.Registrant)
+		}
+	}
+	clients, err := o.DB.Clients(ctx, clientIDs)
+	if err != nil {
+		return err
+	}
+
+	// Each distinct contact once, with the client's concurrency.
+	conc := 4
+	if c, ok := o.Registrar.(interface{ Concurrency() int }); ok && c.Concurrency() > 0 {
+		conc = c.Concurrency()
+	}
+	have := map[string]registrar.Contact{}
+	readErr := map[string]error{}
+	var mu stdsync.Mutex
+	var accountErr error
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(conc)
+	for _, id := range ids {
+		g.Go(func() error {
+			c, err := cr.GetContact(gctx, id)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err != nil && registrar.IsAccountLevel(err):
+				if accountErr == nil {
+					accountErr = err
+				}
+				return err // stops the other reads
+			case err != nil:
+				readErr[id] = err
+			default:
+				have[id] = c
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	if accountErr != nil {
+		if res.AccountErr == nil {
+			res.AccountErr = accountErr
+		}
+		rep.AddError("("+o.Registrar.Name()+" account)", "registrant contacts not compared: "+accountErr.Error())
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, u := range uses {
+		if err := readErr[u.Record.Registrant]; err != nil {
+			rep.AddError(u.Domain, "registrant contact "+u.Record.Registrant+" not read: "+err.Error())
+		} else if _, ok := clients[u.ClientID]; !ok {
+			rep.AddAttention(u.Domain, "registrant contact not compared", fmt.Sprintf("WHMCS client #%d (tbldomains.userid) not found in tblclients", u.ClientID))
+		}
+	}
+
+	plans := PlanContacts(o.Contacts, uses, have, clients, ContactClients(uses, nil))
+	outcome := make([]error, len(plans))
+	done := make([]bool, len(plans))
+	if !planned {
+		writeContacts(ctx, o, cr, plans, outcome, done, res)
+	}
+	reportContacts(rep, plans, outcome, done, planned)
+	return nil
+}
+
+// writeContacts applies the update and replace plans, bounded by the
+// client's concurrency via its own limits; the first account-level failure
+// stops the rest.
+func writeContacts(ctx context.Context, o Options, cr registrar.Contacts, plans []ContactPlan, outcome []error, done []bool, res *Result) {
+	var mu stdsync.Mutex
+	var accountErr error
+	g, gctx := errgroup.WithContext(ctx)
+	limit := o.PushConcurrency
+	if limit <= 0 {
+		limit = 4
+	}
+	g.SetLimit(limit)
+	for i, p := range plans {
+		if p.Action != ContactUpdate && p.Action != ContactReplace {
+			continue
+		}
+		g.Go(func() error {
+			mu.Lock()
+			stop := accountErr != nil
+			mu.Unlock()
+			if stop || gctx.Err() != nil || o.pastDeadline() {
+				return nil
+			}
+			var err error
+			if p.Action == ContactUpdate {
+				err = cr.UpdateContact(gctx, p.Want)
+			} else {
+				var id string
+				if id, err = cr.CreateContact(gctx, p.Want); err == nil {
+					for _, u := range p.Uses {
+						if e := cr.SetDomainContacts(gctx, u.Record, map[registrar.ContactRole]string{registrar.RoleRegistrant: id}); e != nil {
+							err = fmt.Errorf("new contact %s created, but %s still points at contact %s: %w", id, u.Domain, p.ContactID, e)
+							break
+						}
+					}
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && registrar.IsAccountLevel(err) && accountErr == nil {
+				accountErr = err
+			}
+			outcome[i], done[i] = err, err == nil
+			return nil
+		})
+	}
+	_ = g.Wait()
+	if accountErr != nil {
+		if res.AccountErr == nil {
+			res.AccountErr = accountErr
+		}
+		res.Report.AddError("("+o.Registrar.Name()+" account)", "registrant contact changes stopped: "+accountErr.Error())
+	}
+}
+
+// reportContacts lists every difference (Domain | Field | WHMCS | ODR),
+// why a difference was not acted on, the failures, and a notice naming the
+// contacts updated or replaced (with the owner-change warning).
+func reportContacts(rep *report.Report, plans []ContactPlan, outcome []error, done []bool, planned bool) {
+	var updated, replaced []string
+	for i, p := range plans {
+		for _, u := range p.Uses {
+			for _, d := range p.Diffs {
+				rep.AddContact(u.Domain, d.Field, d.WHMCS, d.Registrar)
+			}
+			switch {
+			case p.Why != "":
+				rep.AddAttention(u.Domain, "registrant contact not changed", p.Why)
+			case outcome[i] != nil:
+				rep.AddError(u.Domain, fmt.Sprintf("registrant contact not %sd at the registrar: %v", p.Action, outcome[i]))
+			case p.Action == ContactUpdate && (planned || done[i]):
+				updated = append(updated, u.Domain)
+			case p.Action == ContactReplace && (planned || done[i]):
+				replaced = append(replaced, u.Domain)
+			}
+		}
+	}
+	verb := func(did, would string) string {
+		if planned {
+			return would
+		}
+		return did
+	}
+	if len(updated) > 0 {
+		rep.AddNotice(fmt.Sprintf("contacts: update: the registrant contact %s updated in place with the WHMCS client's details (name and company unchanged) for %s.",
+			verb("was", "would be"), nameList(updated)))
+	}
+	if len(replaced) > 0 {
+		rep.AddNotice(fmt.Sprintf("contacts: replace: a new registrant contact %s created from the WHMCS client and set as registrant of %s. "+
+			"Registries may treat this as an owner change and mail the old owner.", verb("was", "would be"), nameList(replaced)))
+	}
+}
+
+// nameList joins names for a notice, at most 20 of them.
+func nameList(names []string) string {
+	const most = 20
+	if len(names) <= most {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:most], ", ") + fmt.Sprintf(" and %d more", len(names)-most)
+}
