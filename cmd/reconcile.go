@@ -84,16 +84,9 @@ func runReconcile(ctx context.Context, opts *ReconcileOptions) error {
 		ctx = context.Background()
 	}
 	log := newLogger(opts.IO.ErrOut, opts.Verbose, "text")
-	cfg := opts.Config
-	if cfg == nil {
-		c, src, err := LoadConfig(LoadOptions{Path: opts.ConfigPath, Env: opts.Env, Search: opts.Search})
-		if err != nil {
-			return WithExitCode(ExitError, err)
-		}
-		for _, w := range src.Warnings {
-			log.Warn(w)
-		}
-		cfg = c
+	cfg, err := effectiveConfig(opts.Config, LoadOptions{Path: opts.ConfigPath, Env: opts.Env, Search: opts.Search}, nil, log)
+	if err != nil {
+		return err
 	}
 	names, err := selectRegistrars(configuredRegistrars(cfg), opts.Registrars)
 	if err != nil {

@@ -85,20 +85,9 @@ func runStatus(ctx context.Context, opts *StatusOptions) error {
 		ctx = context.Background()
 	}
 	log := newLogger(opts.IO.ErrOut, false, "text")
-	cfg := opts.Config
-	if cfg == nil {
-		var flags []FlagValue
-		if opts.Flags != nil {
-			flags = opts.Flags()
-		}
-		c, src, err := LoadConfig(LoadOptions{Path: opts.ConfigPath, Env: opts.Env, Flags: flags, Search: opts.Search})
-		if err != nil {
-			return WithExitCode(ExitError, err)
-		}
-		for _, w := range src.Warnings {
-			log.Warn(w)
-		}
-		cfg = c
+	cfg, err := effectiveConfig(opts.Config, LoadOptions{Path: opts.ConfigPath, Env: opts.Env, Search: opts.Search}, opts.Flags, log)
+	if err != nil {
+		return err
 	}
 	names := configuredRegistrars(cfg)
 	if len(names) == 0 {

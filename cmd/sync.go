@@ -154,20 +154,9 @@ func runSync(ctx context.Context, opts *SyncOptions) error {
 		deadline = time.Now().Add(opts.Timeout)
 	}
 
-	cfg := opts.Config
-	if cfg == nil {
-		var flags []FlagValue
-		if opts.Flags != nil {
-			flags = opts.Flags()
-		}
-		c, src, err := LoadConfig(LoadOptions{Path: opts.ConfigPath, Env: opts.Env, Flags: flags, Search: opts.Search})
-		if err != nil {
-			return WithExitCode(ExitError, err)
-		}
-		for _, w := range src.Warnings {
-			log.Warn(w)
-		}
-		cfg = c
+	cfg, err := effectiveConfig(opts.Config, LoadOptions{Path: opts.ConfigPath, Env: opts.Env, Search: opts.Search}, opts.Flags, log)
+	if err != nil {
+		return err
 	}
 	names, selErr := selectRegistrars(configuredRegistrars(cfg), opts.Registrars)
 	if selErr != nil {
