@@ -50,6 +50,10 @@ type MailConfig struct {
 	CAFile    string
 	Timeout   time.Duration // bound for the whole send; 0 = DefaultMailTimeout
 	HelloName string        // EHLO name; empty = "localhost"
+	// Sendmail, when set, is the path of a local sendmail binary used instead
+	// of SMTP (WHMCS's PhpMail transport); Host, Port, TLS and the SMTP
+	// login are then unused. See sendmail.go.
+	Sendmail string
 }
 
 // String describes the configuration without the password.
@@ -57,6 +61,9 @@ func (c MailConfig) String() string {
 	user := ""
 	if c.Username != "" {
 		user = c.Username + ":[redacted]@"
+	}
+	if c.Sendmail != "" {
+		return fmt.Sprintf("sendmail %s from %q to %q bcc %q", c.Sendmail, c.From, c.To, c.BCC)
 	}
 	return fmt.Sprintf("smtp://%s%s (tls=%s) from %q to %q bcc %q", user, c.addr(), c.TLS, c.From, c.To, c.BCC)
 }
@@ -90,6 +97,9 @@ func (c MailConfig) Validate() error {
 // parse validates c and returns the From address and the To and BCC
 // addresses.
 func (c MailConfig) parse() (from *mail.Address, to, bcc []*mail.Address, err error) {
+	if c.Sendmail != "" {
+		return c.parseAddresses()
+	}
 	if strings.TrimSpace(c.Host) == "" || strings.ContainsAny(c.Host, " \t\r\n/") {
 		return nil, nil, nil, fmt.Errorf("mail host %q is not a host name", c.Host)
 	}
@@ -110,6 +120,11 @@ func (c MailConfig) parse() (from *mail.Address, to, bcc []*mail.Address, err er
 	if c.Username == "" && c.Password != "" {
 		return nil, nil, nil, errors.New("mail password is set but username is empty")
 	}
+	return c.parseAddresses()
+}
+
+// parseAddresses validates the sender and the recipients.
+func (c MailConfig) parseAddresses() (from *mail.Address, to, bcc []*mail.Address, err error) {
 	if from, err = mail.ParseAddress(c.From); err != nil {
 		return nil, nil, nil, fmt.Errorf("mail from %q is not an e-mail address: %v", c.From, err)
 	}
@@ -195,17 +210,19 @@ func SendMail(ctx context.Context, cfg MailConfig, subject string, text, html []
 		rcpts = append(rcpts, a.Address)
 	}
 
-	tlsConf, err := cfg.tlsConfig()
-	if err != nil {
-		return s.fail("", err)
-	}
-
 	timeout := cfg.Timeout
 	if timeout == 0 {
 		timeout = DefaultMailTimeout
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	if cfg.Sendmail != "" {
+		return sendmail(ctx, cfg.Sendmail, from.Address, rcpts, raw)
+	}
+	tlsConf, err := cfg.tlsConfig()
+	if err != nil {
+		return s.fail("", err)
+	}
 	s.ctx, s.timeout = ctx, timeout
 	return s.send(ctx, tlsConf, from.Address, rcpts, raw)
 }
