@@ -9,5 +9,8 @@ import (
 )
 
 func main() {
-	os.Exit(cmd.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	stop := startMemProfile(os.Getenv("DOMAINSYNC_MEMPROFILE"))
+	code := cmd.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }

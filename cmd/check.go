@@ -251,13 +251,7 @@ func checkWHMCSDir(l *checklist, cfg *Config) {
 		l.fail("cc_encryption_hash", "$cc_encryption_hash in "+filepath.Join(w.Dir, "configuration.php")+" does not decrypt this database's values: the registrar credentials and WHMCS's mail settings were not read",
 			"use the configuration.php of this WHMCS installation, or set the credentials (registrars.*, report.smtp.*) in the configuration file or environment")
 	}
-	native := false
-	for _, warn := range w.Warnings {
-		if strings.Contains(warn, "syncUseNativeWHMCS on") {
-			native = true
-		}
-	}
-	if native {
+	if w.NativeSync {
 		l.fail("module syncUseNativeWHMCS", "the Openprovider module has syncUseNativeWHMCS = true: WHMCS's native sync and domainsync would both change these domains",
 			"either set syncUseNativeWHMCS to false in modules/registrars/openprovider/configuration/advanced-module-configurations.php and keep domainsync, or leave it on and do not run domainsync for openprovider")
 	} else {

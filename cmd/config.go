@@ -132,6 +132,9 @@ type SMTPConfig struct {
 	Username string `yaml:"username"`
 	Password Secret `yaml:"password"`
 	TLS      string `yaml:"tls"`
+	// Sendmail is the local sendmail binary used instead of SMTP; only a WHMCS
+	// installation set to PhpMail sets it (no key in the file).
+	Sendmail string `yaml:"-"`
 }
 
 // SMTP TLS modes.

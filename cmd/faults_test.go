@@ -593,7 +593,7 @@ func TestFaultsBadWHMCSData(t *testing.T) {
 		mustContain(t, "mail", p.Text, name)
 	}
 	// One error row per bad domain (the duplicate: one per row).
-	mustContain(t, "mail", p.Text, "6 errors", "WHMCS holds this domain 2 times", "a..b.com", "failed 6")
+	mustContain(t, "mail", p.Text, "7 errors", "WHMCS holds this domain 2 times", "a..b.com", "failed 7")
 	if got := e.query("SELECT COUNT(*) FROM tbldomains WHERE domain = 'twice.com' AND expirydate = '2027-03-01'")[0]; got != "2" {
 		t.Errorf("a duplicated domain was changed (%s of 2 rows unchanged)", got)
 	}

@@ -95,12 +95,12 @@ func TestSyncE2EODRContacts(t *testing.T) {
 		t.Fatalf("report: exit %d\n%s", code, stderr)
 	}
 	mustContain(t, "report stdout", stdout, "Registrant contact differs from the WHMCS client",
-		"details.nl  email", "old@example.nl", "owner.nl", "Klaas Bakker", "shared-a.nl", "shared-b.nl", "pending.nl", "Waiting")
-	if strings.Contains(stdout, "equal.nl  ") && strings.Contains(stdout, "equal.nl  email") {
+		"old@example.nl", "+31.209999999", "owner.nl", "Klaas Bakker", "shared-a.nl", "shared-b.nl")
+	if strings.Count(stdout, "equal.nl") != 1 { // only its auto-renew row
 		t.Error("equal.nl reported as different")
 	}
-	if strings.Contains(stdout, "pending.nl  ") && strings.Contains(stdout, "Errors") && strings.Contains(stdout, "expiration") {
-		t.Errorf("pending.nl without expiry is an error:\n%s", stdout)
+	if strings.Contains(stdout, "Errors") {
+		t.Errorf("errors reported (pending.nl has no expiry and no registrant yet, which is no error):\n%s", stdout)
 	}
 	if writes() != 0 || contactsOf() != before {
 		t.Fatalf("report mode wrote to ODR: %d writes", writes())

@@ -178,7 +178,7 @@ func runSync(ctx context.Context, opts *SyncOptions) error {
 		log.Warn("a real run would refuse to write", "reason", err)
 	}
 
-	release, err := db.Lock(ctx, "sync")
+	lock, err := db.LockHeld(ctx, "sync")
 	if errors.Is(err, whmcsdb.ErrLocked) {
 		fmt.Fprintf(opts.IO.ErrOut, "domainsync: another sync run holds the lock on database %s; exiting\n", db.Name())
 		return WithExitCode(ExitLocked, nil)
@@ -186,7 +186,7 @@ func runSync(ctx context.Context, opts *SyncOptions) error {
 	if err != nil {
 		return WithExitCode(ExitError, err)
 	}
-	defer release()
+	defer lock.Release()
 
 	now := opts.Now
 	if now.IsZero() {
@@ -218,6 +218,7 @@ func runSync(ctx context.Context, opts *SyncOptions) error {
 			Logger:    log.With("registrar", name),
 			Progress:  newProgress(opts.IO.ErrOut, name, opts.All),
 			Contacts:  registrarContacts(cfg, name), // ODR contact sync mode (config.go)
+			LockCheck: lock.Held,                    // stop before the next write once the run lock is lost
 
 			PushConcurrency: pushConcurrency(reg),
 		})
@@ -379,6 +380,7 @@ func mailConfig(ctx context.Context, cfg *Config, db *whmcsdb.DB) (report.MailCo
 		From:     cfg.Report.From,
 		To:       cfg.Report.To,
 		BCC:      cfg.Report.BCC,
+		Sendmail: s.Sendmail,
 	}
 	if mc.TLS == "" {
 		mc.TLS = report.TLSNone

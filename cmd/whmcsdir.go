@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"net/mail"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -54,6 +55,10 @@ type WHMCSSettings struct {
 	// WrongKey: $cc_encryption_hash does not decrypt this database's
 	// values; none of them (credentials, MailConfig) was used.
 	WrongKey bool
+	// NativeSync: the Openprovider module's syncUseNativeWHMCS is on (module
+	// file, or tblregistrars for module 3.3 and older): WHMCS's native sync
+	// also changes these domains.
+	NativeSync bool
 }
 
 // WHMCSValue is one candidate value: Value has the key's Go type (string,
@@ -382,6 +387,7 @@ func whmcsValues(in whmcsInput) *WHMCSSettings {
 		}
 	}
 	if opts.SyncUseNativeWHMCS {
+		w.NativeSync = true
 		warn("the Openprovider module has syncUseNativeWHMCS on: WHMCS's native sync changes these domains too; set it to false when domainsync runs")
 	}
 
@@ -436,6 +442,10 @@ func mailValues(conf, decrypted map[string]string, add func(string, any, Source,
 		return
 	}
 	g := "report.smtp"
+	if t.Sendmail != "" { // PhpMail: the local sendmail
+		add("report.smtp.sendmail", t.Sendmail, src, g)
+		return
+	}
 	add("report.smtp.host", t.Host, src, g)
 	add("report.smtp.port", t.Port, src, g)
 	add("report.smtp.tls", t.TLS, src, g)
@@ -502,8 +512,16 @@ func mailTransport(conf, decrypted map[string]string, warn func(string, ...any))
 }
 
 func phpMail(src Source, warn func(string, ...any)) (SMTPConfig, Source, bool) {
-	warn("WHMCS sends mail with PHP mail() (the local sendmail); domainsync mails its report over SMTP to localhost:25 instead (set report.smtp.* if nothing listens there)")
-	return SMTPConfig{Host: "localhost", Port: 25, TLS: TLSNone}, src, true
+	return SMTPConfig{Sendmail: sendmailPath(), TLS: TLSNone}, src, true
+}
+
+// sendmailPath is the sendmail binary PHP's mail() would run: the one on
+// PATH, else /usr/sbin/sendmail (cron's PATH often lacks /usr/sbin).
+func sendmailPath() string {
+	if p, err := exec.LookPath("sendmail"); err == nil {
+		return p
+	}
+	return "/usr/sbin/sendmail"
 }
 
 // smtpFrom maps SmtpMail settings (host, port, username, password, secure
@@ -616,6 +634,13 @@ func (l *loader) setValue(key string, v any) error {
 		}
 		l.doc.Report.BCC = slices.Clone(bcc)
 		return nil
+	case "report.smtp.sendmail":
+		p, ok := v.(string)
+		if !ok {
+			return fmt.Errorf("cannot use %T as a path", v)
+		}
+		l.doc.Report.SMTP.Sendmail = p
+		return nil
 	case "report.mail_disabled":
 		b, ok := v.(bool)
 		if !ok {
@@ -653,6 +678,9 @@ func whmcsOnlySettings(c Config, src *Sources) []Setting {
 	var out []Setting
 	if s := src.Of("report.bcc"); !s.IsDefault() {
 		out = append(out, Setting{Key: "report.bcc", Value: formatPlain(reflect.ValueOf(c.Report.BCC)), Source: s})
+	}
+	if c.Report.SMTP.Sendmail != "" {
+		out = append(out, Setting{Key: "report.smtp.sendmail", Value: c.Report.SMTP.Sendmail, Source: src.Of("report.smtp.sendmail")})
 	}
 	if s := src.Of("report.mail_disabled"); !s.IsDefault() {
 		out = append(out, Setting{Key: "report.mail_disabled", Value: strconv.FormatBool(c.Report.MailDisabled), Source: s})

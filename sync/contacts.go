@@ -318,8 +318,8 @@ func contactUses(domains []whmcsdb.Domain, results map[string]registrar.Result) 
 // failures are report rows (an account-level one also res.AccountErr).
 func syncContacts(ctx context.Context, o Options, domains []whmcsdb.Domain, results map[string]registrar.Result, res *Result, planned bool) error {
 	cr, ok := o.Registrar.(registrar.Contacts)
-	if o.Contacts == ContactsOff || !ok {
-		return nil
+	if o.Contacts == ContactsOff || !ok || res.AccountErr != nil || o.pastDeadline() {
+		return nil // (an account failure or the deadline already stopped the registrar writes)
 	}
 	rep := res.Report
 	uses := contactUses(domains, results)

@@ -53,6 +53,22 @@ type Options struct {
 	// ContactsOff, or a registrar without registrar.Contacts, skips it.
 	// See contacts.go.
 	Contacts ContactMode
+
+	// LockCheck, when set, returns an error once the run lock is lost (e.g.
+	// whmcsdb.Lock.Held). It is called before the apply phase and before
+	// each WHMCS write; an error stops the run before that write.
+	LockCheck func(ctx context.Context) error
+}
+
+// checkLock calls o.LockCheck, if set, before a write (what: the write).
+func (o Options) checkLock(ctx context.Context, what string) error {
+	if o.LockCheck == nil {
+		return nil
+	}
+	if err := o.LockCheck(ctx); err != nil {
+		return fmt.Errorf("stopped before %s: %w", what, err)
+	}
+	return nil
 }
 
 // pastDeadline reports whether o.Deadline is set and has passed.
@@ -129,6 +145,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	o.Logger.Debug("batch selected", "domains", len(domains), "all", o.All, "names", len(o.Names))
 	reportMissingNames(rep, o.Names, domains, module)
+	if o.Names == nil {
+		if err := reportInvalidStatuses(ctx, o.DB, rep, module); err != nil {
+			return nil, err
+		}
+	}
 	rep.Totals.Selected = len(domains)
 
 	finish := func() (*Result, error) {
@@ -240,6 +261,25 @@ func lookupName(name string) string {
 	return ascii
 }
 
+// reportInvalidStatuses adds one error row for each domain of the module
+// whose tbldomains.status is not a WHMCS status (a value outside the enum
+// is stored as the empty string): no status filter selects it, so it is never synced.
+func reportInvalidStatuses(ctx context.Context, db *whmcsdb.DB, rep *report.Report, module string) error {
+	bad, err := db.InvalidStatusDomains(ctx, module, whmcsStatuses)
+	if err != nil {
+		return err
+	}
+	for _, d := range bad {
+		name := d.Name
+		if strings.TrimSpace(name) == "" {
+			name = fmt.Sprintf("(tbldomains id %d)", d.ID)
+		}
+		rep.AddError(name, fmt.Sprintf("tbldomains.status %q (id %d) is not a WHMCS status; fix it in WHMCS; nothing changed", d.RawStatus, d.ID))
+		rep.Totals.Failed++
+	}
+	return nil
+}
+
 // reportMissingNames lists --domain names that the selection did not find.
 func reportMissingNames(rep *report.Report, names []string, domains []whmcsdb.Domain, module string) {
 	if len(names) == 0 {
@@ -272,6 +312,9 @@ type outcome struct {
 func apply(ctx context.Context, o Options, table string, plans []DomainPlan, outs []outcome, res *Result) error {
 	now := o.Now
 	var unchanged []int64
+	if err := o.checkLock(ctx, "writing to WHMCS"); err != nil {
+		return err
+	}
 	for i, p := range plans {
 		if o.pastDeadline() {
 			// Not started: no write, no last_sync, no push; due next run.
@@ -288,6 +331,9 @@ func apply(ctx context.Context, o Options, table string, plans []DomainPlan, out
 			}
 			continue
 		}
+		if err := o.checkLock(ctx, "writing "+p.UnicodeName); err != nil {
+			return err
+		}
 		err := o.DB.Apply(ctx, p.Change(table, now))
 		switch {
 		case err == nil:
@@ -302,6 +348,9 @@ func apply(ctx context.Context, o Options, table string, plans []DomainPlan, out
 		if o.Progress != nil {
 			o.Progress(i+1, len(plans))
 		}
+	}
+	if err := o.checkLock(ctx, "recording last_sync"); err != nil {
+		return err
 	}
 	if err := o.DB.RecordLastSync(ctx, table, unchanged, now); err != nil {
 		return err

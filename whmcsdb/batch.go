@@ -358,3 +358,49 @@ func (db *DB) CountDue(ctx context.Context, q BatchQuery) (int, error) {
 	}
 	return n, nil
 }
+
+// InvalidStatusDomains returns the domains of registrar (the module name,
+// matched case-insensitively) whose tbldomains.status is none of valid
+// (the WHMCS statuses), with one query, in id order: a value outside the
+// column's enum is stored as ” under sql_mode=” and would otherwise
+// never be selected. Only ID, UserID, Name, Registrar, Status and
+// RawStatus are set.
+func (db *DB) InvalidStatusDomains(ctx context.Context, registrar string, valid []string) ([]Domain, error) {
+	reg := strings.ToLower(strings.TrimSpace(registrar))
+	if reg == "" {
+		return nil, errors.New("invalid statuses: no registrar module name")
+	}
+	if len(valid) == 0 {
+		return nil, errors.New("invalid statuses: no valid statuses given")
+	}
+	args := []any{reg}
+	for _, s := range valid {
+		args = append(args, s)
+	}
+	// The column's own collation, as SelectBatch compares: what it can
+	// select with some valid status is not reported here.
+	query := "SELECT d.`id`, d.`userid`, d.`domain`, d.`registrar`, d.`status` FROM `tbldomains` d " +
+		"WHERE LOWER(d.`registrar`) = ? AND (d.`status` IS NULL OR d.`status` NOT IN (" +
+		placeholders(len(valid)) + ")) ORDER BY d.`id`"
+	rows, err := db.sql.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("selecting domains with an invalid status: %w", err)
+	}
+	defer rows.Close()
+	var out []Domain
+	for rows.Next() {
+		var (
+			d                    Domain
+			name, module, status sql.NullString
+		)
+		if err := rows.Scan(&d.ID, &d.UserID, &name, &module, &status); err != nil {
+			return nil, fmt.Errorf("reading a tbldomains row: %w", err)
+		}
+		d.Name, d.Registrar, d.Status, d.RawStatus = name.String, module.String, status.String, status.String
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("selecting domains with an invalid status: %w", err)
+	}
+	return out, nil
+}

@@ -30,11 +30,37 @@ func LockName(dbName, name string) string {
 	return "domainsync:" + h[:maxLockName-len("domainsync:")]
 }
 
+// ErrLockLost is returned by Lock.Held when the run lock is no longer held
+// by this run (its connection died or was killed, or the lock was released).
+var ErrLockLost = errors.New("the run lock was lost")
+
+// Lock is a run lock held with GET_LOCK on one connection of its own.
+type Lock struct {
+	conn *sql.Conn
+	name string
+	ctx  context.Context
+
+	mu     sync.Mutex
+	done   bool
+	relErr error
+}
+
 // Lock takes the run lock name (scoped to this database) with GET_LOCK on
 // a connection held until release. When another session holds it, the
 // error wraps ErrLocked at once (no waiting). release runs RELEASE_LOCK and
-// closes the connection; it may be called more than once.
+// closes the connection; it may be called more than once. LockHeld is the
+// same with a way to check the lock is still held.
 func (db *DB) Lock(ctx context.Context, name string) (release func() error, err error) {
+	l, err := db.LockHeld(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return l.Release, nil
+}
+
+// LockHeld is Lock returning the lock itself: Held tells whether it is
+// still held, Release releases it.
+func (db *DB) LockHeld(ctx context.Context, name string) (*Lock, error) {
 	if name == "" {
 		return nil, errors.New("lock: empty name")
 	}
@@ -62,27 +88,55 @@ func (db *DB) Lock(ctx context.Context, name string) (release func() error, err 
 		}
 		return nil, fmt.Errorf("%w (lock %q)", ErrLocked, lockName)
 	}
+	return &Lock{conn: conn, name: lockName, ctx: ctx}, nil
+}
 
-	var once sync.Once
-	var relErr error
-	release = func() error {
-		once.Do(func() {
-			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
-			defer cancel()
-			var released sql.NullInt64
-			err := conn.QueryRowContext(rctx, "SELECT RELEASE_LOCK(?)", lockName).Scan(&released)
-			switch {
-			case err != nil:
-				relErr = fmt.Errorf("releasing lock %q: %w", lockName, err)
-			case !released.Valid || released.Int64 != 1:
-				relErr = fmt.Errorf("releasing lock %q: it was no longer held by this run", lockName)
-			}
-			// Closing the connection releases the lock in any case.
-			if err := conn.Close(); err != nil && relErr == nil {
-				relErr = fmt.Errorf("releasing lock %q: %w", lockName, err)
-			}
-		})
-		return relErr
+// Held returns nil while this run still holds the lock, and an error
+// wrapping ErrLockLost when it does not (the lock's connection died or was
+// killed: the server then released the lock, and another run may hold it).
+// It asks the server on the lock's own connection.
+func (l *Lock) Held(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.done {
+		return fmt.Errorf("%w: lock %q was released", ErrLockLost, l.name)
 	}
-	return release, nil
+	var mine sql.NullBool
+	err := l.conn.QueryRowContext(ctx, "SELECT IS_USED_LOCK(?) = CONNECTION_ID()", l.name).Scan(&mine)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return fmt.Errorf("checking lock %q: %w", l.name, err)
+	case err != nil:
+		return fmt.Errorf("%w: lock %q: its connection failed: %v", ErrLockLost, l.name, err)
+	case !mine.Valid || !mine.Bool:
+		return fmt.Errorf("%w: lock %q is no longer held by this run", ErrLockLost, l.name)
+	}
+	return nil
+}
+
+// Release runs RELEASE_LOCK and closes the lock's connection (which
+// releases it in any case). It may be called more than once; later calls
+// return the first call's result.
+func (l *Lock) Release() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.done {
+		return l.relErr
+	}
+	l.done = true
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(l.ctx), releaseTimeout)
+	defer cancel()
+	var released sql.NullInt64
+	err := l.conn.QueryRowContext(rctx, "SELECT RELEASE_LOCK(?)", l.name).Scan(&released)
+	switch {
+	case err != nil:
+		l.relErr = fmt.Errorf("releasing lock %q: %w", l.name, err)
+	case !released.Valid || released.Int64 != 1:
+		l.relErr = fmt.Errorf("releasing lock %q: it was no longer held by this run", l.name)
+	}
+	// Closing the connection releases the lock in any case.
+	if err := l.conn.Close(); err != nil && l.relErr == nil {
+		l.relErr = fmt.Errorf("releasing lock %q: %w", l.name, err)
+	}
+	return l.relErr
 }

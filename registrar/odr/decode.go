@@ -324,7 +324,8 @@ func registrantOf(m map[string]json.RawMessage) string {
 		}
 		for role, v := range roles {
 			if strings.EqualFold(role, "REGISTRANT") {
-				if s, ok := stringOf(v); ok && strings.TrimSpace(s) != "" {
+				// 0 (or "") is "no contact": a domain still pending has none.
+				if s, ok := stringOf(v); ok && strings.TrimSpace(s) != "" && strings.TrimSpace(s) != "0" {
 					return strings.TrimSpace(s)
 				}
 			}

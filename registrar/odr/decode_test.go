@@ -127,7 +127,7 @@ func TestDecodeDomain(t *testing.T) {
 		{"no date", `{"id":1,"name":"z","tld":"nl","status":"REGISTERED"}`, registrar.Record{}, "field expiration_date: missing for a registered domain"},
 		// Only a live (REGISTERED) domain must have an expiry: a pending one
 		// has none yet and is valid with the zero date ("waiting").
-		{"pending, no date", `{"id":1,"name":"p","tld":"nl","status":"PENDING"}`,
+		{"pending, no date, registrant 0", `{"id":1,"name":"p","tld":"nl","status":"PENDING","contacts_map":{"REGISTRANT":0}}`,
 			registrar.Record{Name: "p.nl", UnicodeName: "p.nl", ID: "1", StatusCode: "PENDING", StatusText: "pending", Family: registrar.FamilyPending}, ""},
 		{"pending, empty date", `{"id":1,"name":"p","tld":"nl","status":"PENDING","expiration_date":""}`,
 			registrar.Record{Name: "p.nl", UnicodeName: "p.nl", ID: "1", StatusCode: "PENDING", StatusText: "pending", Family: registrar.FamilyPending}, ""},

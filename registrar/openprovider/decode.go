@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -98,26 +99,106 @@ type listData struct {
 // decodeListData decodes data of a ListDomains reply. No data, no results
 // key, or "results": null all mean no matches.
 func decodeListData(raw json.RawMessage) (listData, error) {
-	ld := listData{Total: -1}
-	if len(raw) == 0 || isNull(raw) {
-		ld.Total = 0
-		return ld, nil
+	ld := listData{}
+	total, err := eachListItem(raw, func(item json.RawMessage) error {
+		ld.Items = append(ld.Items, item)
+		return nil
+	})
+	ld.Total = total
+	return ld, err
+}
+
+// eachListItem decodes data of a ListDomains reply token by token, handing
+// each element of data.results to each as it is read, so that a page's
+// items are never all held as raw JSON besides the reply itself. It
+// returns the total (-1 when the reply sent no usable total; 0 when it
+// sent neither total nor results). No data, no results key, or
+// "results": null all mean no matches. A second results key is an error
+// rather than a guess which one holds the page.
+func eachListItem(raw json.RawMessage, each func(json.RawMessage) error) (int, error) {
+	if len(bytes.TrimSpace(raw)) == 0 || isNull(raw) {
+		return 0, nil
 	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
-		return ld, errors.New("reply data is not a JSON object")
+	notObject := errors.New("reply data is not a JSON object")
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return -1, notObject
 	}
-	if r, ok := m["results"]; ok && !isNull(r) {
-		if err := json.Unmarshal(r, &ld.Items); err != nil {
-			return ld, errors.New("reply data.results is not an array")
+	items, sawResults := 0, false
+	var totalRaw json.RawMessage
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return -1, notObject
+		}
+		key, _ := tok.(string)
+		switch key {
+		case "results":
+			if sawResults {
+				return -1, errors.New("reply data holds results twice")
+			}
+			sawResults = true
+			var err error
+			if items, err = eachArrayItem(dec, each); err != nil {
+				return -1, err
+			}
+		case "total":
+			totalRaw = nil
+			if err := dec.Decode(&totalRaw); err != nil {
+				return -1, notObject
+			}
+		default:
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return -1, notObject
+			}
 		}
 	}
-	if t, present, err := int64Field(m["total"]); err == nil && present && t >= 0 && t <= math.MaxInt32 {
-		ld.Total = int(t)
-	} else if !present && len(ld.Items) == 0 {
-		ld.Total = 0
+	if _, err := dec.Token(); err != nil {
+		return -1, notObject
 	}
-	return ld, nil
+	if _, err := dec.Token(); err != io.EOF { // nothing after the object
+		return -1, notObject
+	}
+	t, present, err := int64Field(totalRaw)
+	switch {
+	case err == nil && present && t >= 0 && t <= math.MaxInt32:
+		return int(t), nil
+	case !present && items == 0:
+		return 0, nil
+	}
+	return -1, nil
+}
+
+// eachArrayItem reads the value of data.results: null, or an array whose
+// elements are handed to each one at a time. It returns their number.
+func eachArrayItem(dec *json.Decoder, each func(json.RawMessage) error) (int, error) {
+	notArray := errors.New("reply data.results is not an array")
+	tok, err := dec.Token()
+	if err != nil {
+		return 0, notArray
+	}
+	if tok == nil {
+		return 0, nil // "results": null
+	}
+	if tok != json.Delim('[') {
+		return 0, notArray
+	}
+	n := 0
+	for dec.More() {
+		var item json.RawMessage
+		if err := dec.Decode(&item); err != nil {
+			return n, notArray
+		}
+		n++
+		if err := each(item); err != nil {
+			return n, err
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return n, notArray
+	}
+	return n, nil
 }
 
 // statusInfo is what each Openprovider status code means (§9).

@@ -2,6 +2,7 @@ package openprovider
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -47,21 +48,22 @@ func (c *Client) page(ctx context.Context, offset, limit int, deleted bool) ([]d
 	if err != nil {
 		return nil, 0, err
 	}
-	ld, err := decodeListData(env.Data)
+	// Each result is decoded as it is read (eachListItem): the page's raw
+	// items are not held besides the reply.
+	ds := make([]decoded, 0, limit)
+	total, err := eachListItem(env.Data, func(raw json.RawMessage) error {
+		d, ok := decodeDomain(raw)
+		if !ok {
+			return fmt.Errorf("result %d is not a domain object: %s", len(ds), clip(raw))
+		}
+		ds = append(ds, d)
+		return nil
+	})
 	if err != nil {
 		return nil, 0, &registrar.Error{Kind: registrar.KindInvalidReply, Registrar: Name,
 			Message: fmt.Sprintf("page at offset %d: %v", offset, err)}
 	}
-	ds := make([]decoded, 0, len(ld.Items))
-	for i, raw := range ld.Items {
-		d, ok := decodeDomain(raw)
-		if !ok {
-			return nil, 0, &registrar.Error{Kind: registrar.KindInvalidReply, Registrar: Name,
-				Message: fmt.Sprintf("page at offset %d: result %d is not a domain object: %s", offset, i, clip(raw))}
-		}
-		ds = append(ds, d)
-	}
-	return ds, ld.Total, nil
+	return ds, total, nil
 }
 
 // List implements registrar.Registrar. It pages through the portfolio with

@@ -88,6 +88,9 @@ func (c *Client) lookupOne(ctx context.Context, ascii string) (registrar.Result,
 		}
 		return registrar.Result{Err: err}, nil
 	}
+	if dup := duplicateLive(live.matches); dup != nil {
+		return registrar.Result{Err: &registrar.Error{Kind: registrar.KindInvalidReply, Registrar: Name, Domain: ascii, Message: dup.Error()}}, nil
+	}
 	if best, ok := pick(live.matches, false); ok {
 		return registrar.Result{Record: best, Found: true, Err: best.Invalid}, nil
 	}
@@ -161,6 +164,27 @@ func (c *Client) search(ctx context.Context, ascii, sld, ext string, deleted boo
 
 // pick chooses among exact matches: deleted ones when deleted is true,
 // live ones otherwise; decodable before invalid, ACT first, newest id.
+// duplicateLive reports two live (not deleted, not failed) records with
+// different ids for one name: which one is right cannot be decided, so
+// nothing may be written from either (the listing reports the same).
+func duplicateLive(ms []decoded) error {
+	var first *decoded
+	for i := range ms {
+		d := &ms[i]
+		if d.rec.Deleted || d.rec.StatusCode == "FAI" {
+			continue
+		}
+		if first == nil {
+			first = d
+			continue
+		}
+		if d.id != first.id {
+			return fmt.Errorf("the registrar holds %s twice (ids %d and %d); nothing written", d.rec.Name, first.id, d.id)
+		}
+	}
+	return nil
+}
+
 func pick(ms []decoded, deleted bool) (registrar.Record, bool) {
 	best := -1
 	score := func(d decoded) int {

@@ -41,12 +41,24 @@ func main() {
 	other := flag.Int("other", 1000, "domains of another registrar")
 	conc := flag.Int("concurrency", 8, "registrar concurrency of the normal runs")
 	seqMax := flag.Int("seq-max", 10000, "run the sequential comparison up to this portfolio size")
+	runs := flag.String("runs", "batch,sequential,all,nothing", "which timed runs (batch, sequential, all, nothing)")
+	flag.StringVar(&memProfileDir, "memprofile", "", "directory for one heap profile per run (DOMAINSYNC_MEMPROFILE, near each run's peak)")
 	flag.Parse()
+	for _, r := range strings.Split(*runs, ",") {
+		selectedRuns[strings.TrimSpace(r)] = true
+	}
 	if err := run(*sizes, *latency, *differ, *push, *batch, *other, *conc, *seqMax); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
+
+// selectedRuns are the timed runs asked for (-runs); memProfileDir, when
+// set, receives a heap profile per run.
+var (
+	selectedRuns  = map[string]bool{}
+	memProfileDir string
+)
 
 type result struct {
 	label                                     string
@@ -213,13 +225,15 @@ func benchSize(ctx context.Context, admin *sql.DB, base *mysql.Config, bin, tmp 
 		out = append(out, r)
 		return nil
 	}
-	if err := restore(); err != nil {
-		return nil, err
+	if selectedRuns["batch"] {
+		if err := restore(); err != nil {
+			return nil, err
+		}
+		if err := measure("batch", false); err != nil {
+			return nil, err
+		}
 	}
-	if err := measure("batch", false); err != nil {
-		return nil, err
-	}
-	if sequential {
+	if sequential && selectedRuns["sequential"] {
 		if err := restore(); err != nil {
 			return nil, err
 		}
@@ -227,15 +241,19 @@ func benchSize(ctx context.Context, admin *sql.DB, base *mysql.Config, bin, tmp 
 			return nil, err
 		}
 	}
-	if err := restore(); err != nil {
-		return nil, err
+	if selectedRuns["all"] || selectedRuns["nothing"] {
+		if err := restore(); err != nil {
+			return nil, err
+		}
+		if err := measure("--all", false, "--all", "--force"); err != nil {
+			return nil, err
+		}
 	}
-	if err := measure("--all", false, "--all", "--force"); err != nil {
-		return nil, err
-	}
-	// WHMCS as --all left it, the simulator with what --all pushed: nothing differs.
-	if err := measure("--all, nothing differs", false, "--all", "--force"); err != nil {
-		return nil, err
+	if selectedRuns["nothing"] {
+		// WHMCS as --all left it, the simulator with what --all pushed: nothing differs.
+		if err := measure("--all, nothing differs", false, "--all", "--force"); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -311,7 +329,11 @@ sync:
 		return result{}, err
 	}
 	cmd := exec.CommandContext(ctx, bin, append([]string{"sync", "--config", conf, "--no-mail", "-v"}, args...)...)
-	cmd.Env = append(os.Environ(), "DOMAINSYNC_READ_STRATEGY=")
+	cmd.Env = append(os.Environ(), "DOMAINSYNC_READ_STRATEGY=", "DOMAINSYNC_MEMPROFILE=")
+	if memProfileDir != "" {
+		cmd.Env = append(cmd.Env, "DOMAINSYNC_MEMPROFILE="+filepath.Join(memProfileDir,
+			strings.NewReplacer(" ", "_", ",", "", "-", "").Replace(fmt.Sprintf("%d-%s.pprof", n, label))))
+	}
 	if seq {
 		cmd.Env = append(cmd.Env, "DOMAINSYNC_READ_STRATEGY=lookup")
 	}

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"time"
+)
+
+// startMemProfile is a hidden diagnostic (DOMAINSYNC_MEMPROFILE=path, used
+// by the benchmark harness): it samples the heap every 50 ms and, whenever
+// the heap in use reaches a new high, writes a heap profile to path, so the
+// file shows what was live near the run's peak. The returned function stops
+// the sampling and writes a last profile if none was written. Empty path:
+// nothing is done.
+func startMemProfile(path string) (stop func()) {
+	if path == "" {
+		return func() {}
+	}
+	runtime.MemProfileRate = 64 * 1024
+	write := func() {
+		f, err := os.Create(path)
+		if err != nil {
+			return
+		}
+		_ = pprof.Lookup("heap").WriteTo(f, 0)
+		_ = f.Close()
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		var peak uint64
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				if peak == 0 {
+					write()
+				}
+				return
+			case <-t.C:
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				if ms.HeapInuse > peak+peak/10 {
+					peak = ms.HeapInuse
+					write()
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}

@@ -1,0 +1,150 @@
+package openprovider
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/domainsync/domainsync/registrar"
+	"github.com/domainsync/domainsync/registrar/openprovider/opsim"
+)
+
+// TestListDeleted: the deleted domains are listed in pages of 1000 with
+// is_deleted=true, each once, and the live listing holds none of them.
+func TestListDeleted(t *testing.T) {
+	gen := opsim.Generate(4000, 3)
+	var live, deleted int
+	for _, d := range gen {
+		if d.IsDeleted {
+			deleted++
+		} else {
+			live++
+		}
+	}
+	s, c := setup(t, opsim.Options{Domains: gen})
+	ctx := context.Background()
+
+	got := map[string]bool{}
+	total := -2
+	err := c.ListDeleted(ctx, func(n int) { total = n }, func(r registrar.Record) error {
+		if !r.Deleted {
+			t.Errorf("ListDeleted streamed a live domain: %s", r.Name)
+		}
+		if got[r.ID] {
+			t.Errorf("ListDeleted streamed id %s twice", r.ID)
+		}
+		got[r.ID] = true
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != deleted || len(got) != deleted {
+		t.Errorf("ListDeleted: total %d, %d domains; want %d", total, len(got), deleted)
+	}
+	var pages int
+	for _, r := range s.Requests() {
+		if r.Path == "/v1beta/domains" {
+			if !strings.Contains(r.Query, "is_deleted=true") || !strings.Contains(r.Query, "limit=1000") {
+				t.Errorf("deleted listing request %s", r.Query)
+			}
+			pages++
+		}
+	}
+	if want := (deleted + PageSize - 1) / PageSize; pages != want {
+		t.Errorf("%d deleted pages for %d deleted domains; want %d", pages, deleted, want)
+	}
+
+	s.ResetRequests()
+	n := 0
+	if err := c.List(ctx, nil, func(r registrar.Record) error {
+		if r.Deleted {
+			t.Errorf("List streamed a deleted domain: %s", r.Name)
+		}
+		n++
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n != live {
+		t.Errorf("List: %d domains, want %d", n, live)
+	}
+	for _, r := range s.Requests() {
+		if strings.Contains(r.Query, "is_deleted") {
+			t.Errorf("live listing request %s", r.Query)
+		}
+	}
+}
+
+// TestEmitterDedupes: records are streamed once per id (kept as int64),
+// and once per name when they have no id.
+func TestEmitterDedupes(t *testing.T) {
+	var names []string
+	em := &emitter{ids: map[int64]struct{}{}, names: map[string]struct{}{}, fn: func(r registrar.Record) error {
+		names = append(names, r.Name)
+		return nil
+	}}
+	rec := func(id int64, name string) decoded {
+		return decoded{id: id, rec: registrar.Record{Name: name}}
+	}
+	if err := em.emit([]decoded{rec(1, "a.com"), rec(2, "b.com"), rec(1, "a.com"), rec(0, "c.com")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := em.emit([]decoded{rec(2, "b.com"), rec(0, "c.com"), rec(0, ""), rec(0, ""), rec(3, "a.com")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(names, ","); got != "a.com,b.com,c.com,,,a.com" || em.count != 6 {
+		t.Errorf("emitted %q (count %d)", got, em.count)
+	}
+}
+
+// FuzzEachListItem: the streaming decoder of a listing reply agrees with
+// decoding it whole (a map of its keys), and never panics.
+func FuzzEachListItem(f *testing.F) {
+	for _, s := range []string{
+		`{"results":[{"id":1},{"id":2}],"total":2}`, `{"total":5,"results":[{}]}`, `{"results":null}`,
+		`{"results":{},"total":1}`, `[1]`, `null`, ``, `{"results":[1,"x",null],"total":"3"}`,
+		`{"results":[],"results":[{}]}`, `{"a":{"b":[1,2]},"results":[{"x":[{}]}],"total":-1}`, `{"results":[{}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		n := 0
+		total, err := eachListItem(json.RawMessage(data), func(json.RawMessage) error { n++; return nil })
+		if err != nil {
+			return
+		}
+		// Reference: the whole reply decoded at once.
+		if len(bytes.TrimSpace(data)) == 0 || isNull(data) {
+			if total != 0 || n != 0 {
+				t.Fatalf("empty data: %d items, total %d", n, total)
+			}
+			return
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(data, &m); err != nil || m == nil {
+			t.Fatalf("streaming accepted %q, which is not a JSON object", data)
+		}
+		var items []json.RawMessage
+		if r, ok := m["results"]; ok && !isNull(r) {
+			if err := json.Unmarshal(r, &items); err != nil {
+				t.Fatalf("streaming accepted results that are not an array: %q", data)
+			}
+		}
+		if len(items) != n {
+			t.Fatalf("%q: streaming %d items, whole %d", data, n, len(items))
+		}
+		want := -1
+		if tv, present, err := int64Field(m["total"]); err == nil && present && tv >= 0 && tv <= math.MaxInt32 {
+			want = int(tv)
+		} else if !present && n == 0 {
+			want = 0
+		}
+		if total != want {
+			t.Fatalf("%q: total %d, want %d", data, total, want)
+		}
+	})
+}
