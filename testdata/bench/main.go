@@ -23,7 +23,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -42,6 +41,8 @@ func main() {
 	conc := flag.Int("concurrency", 8, "registrar concurrency of the normal runs")
 	seqMax := flag.Int("seq-max", 10000, "run the sequential comparison up to this portfolio size")
 	runs := flag.String("runs", "batch,sequential,all,nothing", "which timed runs (batch, sequential, all, nothing)")
+	flag.StringVar(&prebuilt, "bin", "", "use this domainsync binary instead of building the working tree")
+	flag.StringVar(&childMemLimit, "gomemlimit", "", "GOMEMLIMIT for the measured binary only (an experiment; empty = unset)")
 	flag.StringVar(&memProfileDir, "memprofile", "", "directory for one heap profile per run (DOMAINSYNC_MEMPROFILE, near each run's peak)")
 	flag.Parse()
 	for _, r := range strings.Split(*runs, ",") {
@@ -58,6 +59,8 @@ func main() {
 var (
 	selectedRuns  = map[string]bool{}
 	memProfileDir string
+	prebuilt      string
+	childMemLimit string
 )
 
 type result struct {
@@ -78,7 +81,9 @@ func run(sizesFlag string, latency time.Duration, differ, push float64, batch, o
 	}
 	defer os.RemoveAll(tmp)
 	bin := filepath.Join(tmp, "domainsync")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	if prebuilt != "" {
+		bin = prebuilt
+	} else if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		return fmt.Errorf("go build: %v\n%s", err, out)
 	}
 	base, err := mysql.ParseDSN(whmcstest.BaseDSN())
@@ -330,6 +335,9 @@ sync:
 	}
 	cmd := exec.CommandContext(ctx, bin, append([]string{"sync", "--config", conf, "--no-mail", "-v"}, args...)...)
 	cmd.Env = append(os.Environ(), "DOMAINSYNC_READ_STRATEGY=", "DOMAINSYNC_MEMPROFILE=")
+	if childMemLimit != "" {
+		cmd.Env = append(cmd.Env, "GOMEMLIMIT="+childMemLimit)
+	}
 	if memProfileDir != "" {
 		cmd.Env = append(cmd.Env, "DOMAINSYNC_MEMPROFILE="+filepath.Join(memProfileDir,
 			strings.NewReplacer(" ", "_", ",", "", "-", "").Replace(fmt.Sprintf("%d-%s.pprof", n, label))))
@@ -345,7 +353,15 @@ sync:
 	defer lf.Close()
 	cmd.Stderr, cmd.Stdout = lf, lf
 	start := time.Now()
-	err = cmd.Run()
+	var hwm int64
+	if err = cmd.Start(); err == nil {
+		stopPoll := make(chan struct{})
+		polled := make(chan int64)
+		go func() { polled <- pollHWM(cmd.Process.Pid, stopPoll) }()
+		err = cmd.Wait()
+		close(stopPoll)
+		hwm = <-polled
+	}
 	wall := time.Since(start)
 	if err != nil {
 		b, _ := os.ReadFile(logPath)
@@ -363,12 +379,10 @@ sync:
 		selects: after["Com_select"] - before["Com_select"],
 		updates: after["Com_update"] - before["Com_update"],
 		inserts: after["Com_insert"] - before["Com_insert"]}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.rssMB = float64(ru.Maxrss) / 1024
-	}
-	if b, err := os.ReadFile(logPath); err == nil {
-		_ = b
-	}
+	// Not rusage Maxrss: Go starts the child with vfork (CLONE_VM), and
+	// Linux's exec records the high-water RSS of the mm it replaces (this
+	// harness's, simulator and portfolio included) as the child's maxrss.
+	r.rssMB = float64(hwm) / 1024
 	// Taken after the status read, so its SELECT is not counted.
 	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM tbldomains d JOIN bench_pre p ON p.id = d.id
 		WHERE NOT (d.expirydate <=> p.expirydate AND d.nextduedate <=> p.nextduedate AND d.nextinvoicedate <=> p.nextinvoicedate
@@ -436,4 +450,31 @@ func seed(ctx context.Context, db *sql.DB, gen []opsim.Domain, other int) error 
 		}
 	}
 	return flush()
+}
+
+// pollHWM reads the child's VmHWM (peak resident set of its own address
+// space, in kB) every 5 ms until stop is closed or the process is gone, and
+// returns the last value read: VmHWM only grows, so that is the peak, short
+// of whatever the child added in its last few milliseconds.
+func pollHWM(pid int, stop <-chan struct{}) int64 {
+	path := fmt.Sprintf("/proc/%d/status", pid)
+	var last int64
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if b, err := os.ReadFile(path); err == nil {
+			for _, l := range strings.Split(string(b), "\n") {
+				if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+					if kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64); err == nil && kb > last {
+						last = kb
+					}
+				}
+			}
+		}
+		select {
+		case <-stop:
+			return last
+		case <-t.C:
+		}
+	}
 }
