@@ -199,7 +199,7 @@ func checkDatabase(ctx context.Context, opts *CheckOptions, l *checklist, cfg *C
 
 	var syncTables, absent []string
 	for _, name := range names {
-		table := whmcsdb.SyncTableName(registrarModule(cfg, name))
+		table := whmcsdb.SyncTableName(name)
 		exists, err := db.SyncTableExists(ctx, table)
 		switch {
 		case err != nil:

@@ -85,6 +85,22 @@ type ODRConfig struct {
 	RateLimit   float64       `yaml:"rate_limit"`
 	Concurrency int           `yaml:"concurrency"`
 	Timeout     time.Duration `yaml:"timeout"`
+	Sync        *SyncOverride `yaml:"sync"` // registrars.odr.sync: overrides of sync:
+}
+
+// SyncOverride is a registrar's own sync: section (registrars.odr.sync,
+// registrars.openprovider.sync): any key of the top-level sync: section.
+// Only the keys set under the registrar override the top-level values (a
+// list or a map replaces the top-level one whole); registrarSettings
+// returns the merged settings. Its layout mirrors the sync: section of the
+// file (see syncSection) so that keys, sources and messages line up.
+type SyncOverride struct {
+	UpdateInterval string           `yaml:"update_interval"`
+	sync.Settings  `yaml:",inline"` // UpdateInterval holds update_interval parsed
+
+	// Keys are the keys set under the registrar (batch_size, statuses, …),
+	// in the top-level section's order; filled when the file is loaded.
+	Keys []string `yaml:"-"`
 }
 
 // ReconcileConfig is the reconcile section.
@@ -107,6 +123,7 @@ type OpenproviderConfig struct {
 	Concurrency int           `yaml:"concurrency"`
 	Timeout     time.Duration `yaml:"timeout"`
 	CAFile      string        `yaml:"ca_file"`
+	Sync        *SyncOverride `yaml:"sync"` // registrars.openprovider.sync: overrides of sync:
 }
 
 // ReportConfig is the report section. The lead converts it (with the WHMCS
@@ -762,6 +779,9 @@ func (l *loader) describeValue(path string, n *yaml.Node) string {
 
 // describeTarget says what a key accepts.
 func describeTarget(path string) string {
+	if _, key, ok := overrideKey(path); ok && key == "update_interval" {
+		path = "sync.update_interval"
+	}
 	if path == "sync.update_interval" {
 		return "an interval (e.g. 2h, 90m, 1d or 0)"
 	}
@@ -917,6 +937,7 @@ func (l *loader) finish() *Config {
 		if c.URL == "" {
 			c.URL = DefaultOpenproviderURL
 		}
+		c.Sync = l.finishOverride("openprovider", c.Sync)
 		cfg.Registrars.Openprovider = &c
 	}
 	if cfg.Registrars.Odr == nil && l.touched("registrars.odr") {
@@ -943,6 +964,7 @@ func (l *loader) finish() *Config {
 		if c.Contacts == "" {
 			c.Contacts = "report"
 		}
+		c.Sync = l.finishOverride(odr.Name, c.Sync)
 		cfg.Registrars.Odr = &c
 	}
 
@@ -1059,10 +1081,6 @@ func (l *loader) validate(cfg *Config) {
 		default:
 			l.keyProblem("registrars.odr.contacts", "%q is not one of report, update, replace", o.Contacts)
 		}
-		if len(o.Modules) > 1 {
-			// BatchQuery selects one module name (matched in any case).
-			l.keyProblem("registrars.odr.modules", "only one module name is supported (in any case, e.g. [odr, ODR]), got %q", o.Modules)
-		}
 		for i, m := range o.Modules {
 			if strings.EqualFold(m, "openprovider") && op != nil {
 				l.keyProblem(fmt.Sprintf("registrars.odr.modules[%d]", i), "%q is the Openprovider module", m)
@@ -1128,6 +1146,134 @@ func (l *loader) validate(cfg *Config) {
 			l.problem("%s%s", l.at(path), msg)
 		}
 	}
+	for _, name := range []string{"openprovider", odr.Name} {
+		l.validateOverride(cfg, name)
+	}
+}
+
+// validateOverride checks a registrar's merged sync settings with the
+// sync: section's rules, reporting only the problems of keys set under the
+// registrar (the others are the top-level section's, reported once), at
+// their own paths: registrars.odr.sync.batch_size: must be at least 1.
+func (l *loader) validateOverride(cfg *Config, name string) {
+	ov := cfg.Registrars.syncOverride(name)
+	if ov == nil || len(ov.Keys) == 0 {
+		return
+	}
+	err := mergeSync(cfg.Sync, ov).Validate()
+	if err == nil {
+		return
+	}
+	for _, msg := range errorLines(err) {
+		path, rest, ok := strings.Cut(msg, ": ")
+		sub, isSync := strings.CutPrefix(path, "sync.")
+		if !ok || !isSync || strings.ContainsAny(path, " \"") {
+			continue // not a key's problem: the top-level check reports it
+		}
+		key := sub
+		if i := strings.IndexAny(key, ".["); i >= 0 {
+			key = key[:i]
+		}
+		if !slices.Contains(ov.Keys, key) {
+			continue
+		}
+		l.keyProblem(overridePrefix(name)+sub, "%s", rest)
+	}
+}
+
+// overridePrefix is the key prefix of a registrar's sync overrides.
+func overridePrefix(name string) string { return "registrars." + name + ".sync." }
+
+// overrideKey splits a key of a registrar's sync section
+// (registrars.odr.sync.batch_size) into the registrar and the sync key.
+func overrideKey(path string) (name, key string, ok bool) {
+	rest, ok := strings.CutPrefix(path, "registrars.")
+	if !ok {
+		return "", "", false
+	}
+	name, key, ok = strings.Cut(rest, ".sync.")
+	if !ok || strings.Contains(name, ".") || key == "" {
+		return "", "", false
+	}
+	return name, key, true
+}
+
+// syncOverride is the sync: section of a configured registrar; nil when
+// the registrar is not configured or has none.
+func (r RegistrarsConfig) syncOverride(name string) *SyncOverride {
+	switch name {
+	case "openprovider":
+		if r.Openprovider != nil {
+			return r.Openprovider.Sync
+		}
+	case odr.Name:
+		if r.Odr != nil {
+			return r.Odr.Sync
+		}
+	}
+	return nil
+}
+
+// finishOverride returns a copy of a registrar's sync section with Keys
+// (the keys set under it) and update_interval parsed; nil when no key is
+// set. A key also given as a flag (--batch-size) is the flag's: a flag
+// overrides the file everywhere, so the registrar's value is dropped with
+// a warning.
+func (l *loader) finishOverride(name string, ov *SyncOverride) *SyncOverride {
+	if ov == nil {
+		return nil
+	}
+	out := *ov
+	out.Keys = nil
+	for _, k := range configKeys {
+		_, key, ok := overrideKey(k.Path)
+		if !ok || !strings.HasPrefix(k.Path, overridePrefix(name)) || l.src.Of(k.Path).IsDefault() {
+			continue
+		}
+		if top := l.src.Of("sync." + key); strings.HasPrefix(string(top), "flag ") {
+			l.src.Warnings = append(l.src.Warnings, fmt.Sprintf("%s (%s) is ignored: %s sets sync.%s for every registrar", k.Path, l.src.Of(k.Path), top, key))
+			continue
+		}
+		out.Keys = append(out.Keys, key)
+	}
+	if len(out.Keys) == 0 {
+		return nil
+	}
+	if slices.Contains(out.Keys, "update_interval") {
+		if iv, err := sync.ParseInterval(out.UpdateInterval); err != nil {
+			l.keyProblem(overridePrefix(name)+"update_interval", "cannot use %q as %s", out.UpdateInterval, describeTarget("sync.update_interval"))
+		} else {
+			out.Settings.UpdateInterval = iv
+			out.UpdateInterval = formatInterval(iv)
+		}
+	}
+	out.Statuses = slices.Clone(out.Statuses)
+	return &out
+}
+
+// mergeSync returns base with the keys set in ov (ov.Keys) taken from ov.
+func mergeSync(base sync.Settings, ov *SyncOverride) sync.Settings {
+	if ov == nil {
+		return base
+	}
+	out := reflect.ValueOf(&base).Elem()
+	from := reflect.ValueOf(ov.Settings)
+	t := out.Type()
+	for _, key := range ov.Keys {
+		if key == "update_interval" {
+			base.UpdateInterval = ov.Settings.UpdateInterval
+			continue
+		}
+		for i := range t.NumField() {
+			if name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); name == key {
+				out.Field(i).Set(from.Field(i))
+			}
+		}
+	}
+	if base.StatusMap == nil {
+		base.StatusMap = map[string]string{}
+	}
+	return base
 }
 
 // errorLines splits an errors.Join-ed error into its messages.
@@ -1173,11 +1319,14 @@ func init() {
 	collectKeys(reflect.TypeOf(document{}), "", nil)
 	// update_interval is declared outside the inlined Settings; list it
 	// where the file layout has it, after batch_size.
-	if i := slices.IndexFunc(configKeys, func(k configKey) bool { return k.Path == "sync.update_interval" }); i >= 0 {
-		k := configKeys[i]
-		configKeys = slices.Delete(configKeys, i, i+1)
-		j := slices.IndexFunc(configKeys, func(k configKey) bool { return k.Path == "sync.batch_size" })
-		configKeys = slices.Insert(configKeys, j+1, k)
+	// The same in each registrar's sync section.
+	for _, section := range []string{"sync", "registrars.openprovider.sync", "registrars.odr.sync"} {
+		if i := slices.IndexFunc(configKeys, func(k configKey) bool { return k.Path == section+".update_interval" }); i >= 0 {
+			k := configKeys[i]
+			configKeys = slices.Delete(configKeys, i, i+1)
+			j := slices.IndexFunc(configKeys, func(k configKey) bool { return k.Path == section+".batch_size" })
+			configKeys = slices.Insert(configKeys, j+1, k)
+		}
 	}
 	for _, k := range configKeys {
 		keyByPath[k.Path] = k
@@ -1485,6 +1634,11 @@ func (c Config) Values(src *Sources) []Setting {
 		if !v.IsValid() {
 			continue // a registrar that is not configured
 		}
+		if name, key, ok := overrideKey(k.Path); ok {
+			if ov := c.Registrars.syncOverride(name); ov == nil || !slices.Contains(ov.Keys, key) {
+				continue // not overridden: the top-level value applies
+			}
+		}
 		out = append(out, Setting{Key: k.Path, Value: formatValue(k.Path, v), Source: src.Of(k.Path)})
 	}
 	return append(out, whmcsOnlySettings(c, src)...)
@@ -1512,6 +1666,9 @@ var zeroNotes = map[string]string{
 }
 
 func formatValue(path string, v reflect.Value) string {
+	if _, key, ok := overrideKey(path); ok {
+		path = "sync." + key
+	}
 	s := formatPlain(v)
 	if v.IsZero() || (nilable(v.Type()) && v.Len() == 0) || (path == "sync.update_interval" && s == "0") {
 		if note, ok := zeroNotes[path]; ok {
@@ -1647,19 +1804,30 @@ func addOverrideFlags(c *cobra.Command) func() []FlagValue {
 	}
 }
 
-// registrarModule is the tbldomains.registrar value of a configured
-// registrar (matched in any case).
-func registrarModule(cfg *Config, name string) string {
+// registrarModules are the tbldomains.registrar values of a configured
+// registrar (matched in any case, lower-cased here): ODR's
+// registrars.odr.modules; the registrar's name for the others.
+func registrarModules(cfg *Config, name string) []string {
 	if name == odr.Name && cfg.Registrars.Odr != nil && len(cfg.Registrars.Odr.Modules) > 0 {
-		return strings.ToLower(cfg.Registrars.Odr.Modules[0])
+		var out []string
+		for _, m := range cfg.Registrars.Odr.Modules {
+			if m = strings.ToLower(strings.TrimSpace(m)); m != "" && !slices.Contains(out, m) {
+				out = append(out, m)
+			}
+		}
+		return out
 	}
-	return name
+	return []string{name}
 }
 
 // registrarSettings are the sync settings of one registrar: the sync:
-// section with that registrar's built-in rules.
+// section with the keys set under registrars.<name>.sync merged over it,
+// and that registrar's built-in rules.
 func registrarSettings(cfg *Config, name string) sync.Settings {
 	s := cfg.Sync
+	if ov := cfg.Registrars.syncOverride(name); ov != nil {
+		s = mergeSync(s, ov).Canonical()
+	}
 	s.Registrar = name
 	return s
 }

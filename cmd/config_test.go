@@ -508,6 +508,8 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte("---\n---\n"))
 	f.Add([]byte("report:\n  smtp: {port: 1.5e3, password: \"" + secretSMTPPass + "\", tls: 7}\n  to: !!binary aGVsbG8=\n"))
 	f.Add([]byte("\xff\xfe"))
+	f.Add([]byte(minimalYAML + "    sync: {batch_size: 5, update_interval: 1d, status_map: {DEL: Grace}}\n  odr:\n    api_key: k\n    api_secret: s\n    modules: [odr, x]\n    sync:\n      statuses: [active]\n      update_interval: soon\n"))
+	f.Add([]byte(minimalYAML + "    sync: [1]\n  odr: {api_key: k, api_secret: s, sync: {batch_sise: 1, due_date: ~, statuses: ~}}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in := configInput{File: "/f/domainsync.yaml", FileSource: SourceFlag("config"), Data: data, Mode: 0o644,
 			Env: envOf(map[string]string{EnvSMTPPassword: secretEnvSMTP})}
@@ -521,6 +523,11 @@ func FuzzParseConfig(f *testing.F) {
 		}
 		if !envSecretInInput && strings.Contains(strings.Join(src.Warnings, "\n"), secretEnvSMTP) {
 			t.Errorf("warnings show the environment's password: %q", src.Warnings)
+		}
+		for _, name := range []string{"openprovider", "odr"} {
+			if err := registrarSettings(cfg, name).Validate(); err != nil {
+				t.Errorf("%s: a loaded configuration gives invalid settings: %v", name, err)
+			}
 		}
 		out := cfg.String() + fmt.Sprintf("%+v %#v %v", cfg, *cfg, cfg.Values(src))
 		secrets := []string{cfg.WHMCS.DSN.Password(), cfg.Report.SMTP.Password.Reveal()}

@@ -129,9 +129,8 @@ func runReconcile(ctx context.Context, opts *ReconcileOptions) error {
 // report (carrying the error) and the error; a database failure no report.
 func reconcileOne(ctx context.Context, db *whmcsdb.DB, cfg *Config, name string,
 	newReg func(string, *Config, *slog.Logger) (registrar.Registrar, error), log *slog.Logger) (*report.Report, error) {
-	module := registrarModule(cfg, name)
 	rc := dsync.NewReconciler(dsync.ReconcileOptions{
-		Registrar: name, Modules: []string{module}, Settings: registrarSettings(cfg, name),
+		Registrar: name, Modules: registrarModules(cfg, name), Settings: registrarSettings(cfg, name),
 		ExpiryTolerance: cfg.Reconcile.ExpiryToleranceDays,
 	})
 	if err := streamWHMCSDomains(ctx, db, rc.AddWHMCS); err != nil {

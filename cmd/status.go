@@ -108,15 +108,18 @@ func runStatus(ctx context.Context, opts *StatusOptions) error {
 		now = time.Now()
 	}
 	for i, name := range names {
+		settings := registrarSettings(cfg, name)
 		st, err := db.Status(ctx, whmcsdb.BatchQuery{
-			Registrar: name,
-			Statuses:  cfg.Sync.Statuses,
-			Interval:  cfg.Sync.UpdateInterval,
-			Now:       now,
+			Registrars: registrarModules(cfg, name),
+			Statuses:   settings.Statuses,
+			Interval:   settings.UpdateInterval,
+			Now:        now,
+			SyncTable:  whmcsdb.SyncTableName(name),
 		}, recentRuns)
 		if err != nil {
 			return WithExitCode(ExitError, fmt.Errorf("%s: %w", name, err))
 		}
+		st.Registrar = name // not its module names
 		if i > 0 {
 			fmt.Fprintln(opts.IO.Out)
 		}
@@ -124,12 +127,12 @@ func runStatus(ctx context.Context, opts *StatusOptions) error {
 		if every == 0 {
 			every, source = InferSpacing(st.RecentSyncs)
 		}
-		fc := Forecast(st.Selected, cfg.Sync.BatchSize, every, cfg.Sync.UpdateInterval)
+		fc := Forecast(st.Selected, settings.BatchSize, every, settings.UpdateInterval)
 		binary := opts.Binary
 		if binary == "" {
 			binary = defaultBinary
 		}
-		renderStatus(opts.IO.Out, st, cfg.Sync, now, source, fc, syncCommand(binary, opts.ConfigPath))
+		renderStatus(opts.IO.Out, st, settings, now, source, fc, syncCommand(binary, opts.ConfigPath))
 	}
 	return nil
 }

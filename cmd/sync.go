@@ -208,7 +208,7 @@ func runSync(ctx context.Context, opts *SyncOptions) error {
 			DB:        db,
 			Registrar: reg,
 			Settings:  registrarSettings(cfg, name),
-			Module:    registrarModule(cfg, name),
+			Modules:   registrarModules(cfg, name),
 			DryRun:    opts.DryRun,
 			Names:     opts.Domains,
 			All:       opts.All,

@@ -21,8 +21,12 @@ import (
 type Options struct {
 	DB        *whmcsdb.DB
 	Registrar registrar.Registrar
-	// Module is the tbldomains.registrar value selected ("" = Registrar.Name()).
+	// Module and Modules are the tbldomains.registrar values selected,
+	// matched in any case (both empty = Registrar.Name()). The last-sync
+	// table and the report are named after Registrar.Name(), whatever the
+	// modules.
 	Module   string
+	Modules  []string
 	Settings Settings
 
 	DryRun bool     // plan and report only: nothing is written anywhere
@@ -110,9 +114,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if loc == nil {
 		loc = time.Local
 	}
-	module := o.Module
-	if module == "" {
-		module = o.Registrar.Name()
+	module := o.Registrar.Name()
+	modules := append([]string{o.Module}, o.Modules...)
+	if strings.TrimSpace(strings.Join(modules, "")) == "" {
+		modules = []string{module}
 	}
 	started := time.Now()
 	rep := report.NewSync(module)
@@ -128,13 +133,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 	q := whmcsdb.BatchQuery{
-		Registrar: module,
-		Statuses:  o.Settings.Statuses,
-		Interval:  o.Settings.UpdateInterval,
-		Limit:     o.Settings.BatchSize,
-		Names:     o.Names,
-		Now:       o.Now,
-		SyncTable: table,
+		Registrars: modules,
+		Statuses:   o.Settings.Statuses,
+		Interval:   o.Settings.UpdateInterval,
+		Limit:      o.Settings.BatchSize,
+		Names:      o.Names,
+		Now:        o.Now,
+		SyncTable:  table,
 	}
 	if o.All {
 		q.Interval, q.Limit = 0, 0
@@ -146,7 +151,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	o.Logger.Debug("batch selected", "domains", len(domains), "all", o.All, "names", len(o.Names))
 	reportMissingNames(rep, o.Names, domains, module)
 	if o.Names == nil {
-		if err := reportInvalidStatuses(ctx, o.DB, rep, module); err != nil {
+		if err := reportInvalidStatuses(ctx, o.DB, rep, modules); err != nil {
 			return nil, err
 		}
 	}
@@ -261,11 +266,11 @@ func lookupName(name string) string {
 	return ascii
 }
 
-// reportInvalidStatuses adds one error row for each domain of the module
+// reportInvalidStatuses adds one error row for each domain of the modules
 // whose tbldomains.status is not a WHMCS status (a value outside the enum
 // is stored as the empty string): no status filter selects it, so it is never synced.
-func reportInvalidStatuses(ctx context.Context, db *whmcsdb.DB, rep *report.Report, module string) error {
-	bad, err := db.InvalidStatusDomains(ctx, module, whmcsStatuses)
+func reportInvalidStatuses(ctx context.Context, db *whmcsdb.DB, rep *report.Report, modules []string) error {
+	bad, err := db.InvalidStatusDomains(ctx, modules, whmcsStatuses)
 	if err != nil {
 		return err
 	}

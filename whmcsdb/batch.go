@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,6 +18,10 @@ type BatchQuery struct {
 	// Registrar is the registrar module name in tbldomains.registrar,
 	// matched case-insensitively.
 	Registrar string
+	// Registrars are more module names of the same registrar (ODR's
+	// registrars.odr.modules), matched like Registrar; a domain whose
+	// tbldomains.registrar is any of Registrar and Registrars is selected.
+	Registrars []string
 	// Statuses are the tbldomains.status values to select (at least one).
 	Statuses []string
 	// Interval: a domain is due when never synced or synced before
@@ -30,8 +35,9 @@ type BatchQuery struct {
 	Names []string
 	// Now is the run's clock reading.
 	Now time.Time
-	// SyncTable is the last-sync table; "" = SyncTableName(Registrar). A
-	// missing table means no domain was ever synced.
+	// SyncTable is the last-sync table; "" = SyncTableName of the first
+	// module name (Registrar, else Registrars[0]). A missing table means no
+	// domain was ever synced.
 	SyncTable string
 }
 
@@ -50,24 +56,36 @@ const maxParams = 60000
 // up to that size (every practical one) is loaded with one query.
 const itemsChunk = 10000
 
-// registrars is the list of module names (one today; ODR will use several).
+// registrars is the list of distinct module names, lower-cased: Registrar
+// and Registrars merged.
 func (q BatchQuery) registrars() ([]string, error) {
-	var out []string
-	for _, r := range []string{q.Registrar} {
-		r = strings.ToLower(strings.TrimSpace(r))
-		if r != "" {
-			out = append(out, r)
-		}
-	}
+	out := moduleNames(append([]string{q.Registrar}, q.Registrars...))
 	if len(out) == 0 {
 		return nil, errors.New("batch query: no registrar module name")
 	}
 	return out, nil
 }
 
+// moduleNames trims and lower-cases names, dropping empty ones and repeats.
+func moduleNames(names []string) []string {
+	var out []string
+	for _, r := range names {
+		r = strings.ToLower(strings.TrimSpace(r))
+		if r != "" && !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 func (q BatchQuery) syncTable() string {
 	if q.SyncTable != "" {
 		return q.SyncTable
+	}
+	if strings.TrimSpace(q.Registrar) == "" {
+		if mods := moduleNames(q.Registrars); len(mods) > 0 {
+			return SyncTableName(mods[0])
+		}
 	}
 	return SyncTableName(q.Registrar)
 }
@@ -359,28 +377,28 @@ func (db *DB) CountDue(ctx context.Context, q BatchQuery) (int, error) {
 	return n, nil
 }
 
-// InvalidStatusDomains returns the domains of registrar (the module name,
-// matched case-insensitively) whose tbldomains.status is none of valid
+// InvalidStatusDomains returns the domains of registrar (the module names,
+// matched case-insensitively; ODR may have several) whose tbldomains.status is none of valid
 // (the WHMCS statuses), with one query, in id order: a value outside the
 // column's enum is stored as ” under sql_mode=” and would otherwise
 // never be selected. Only ID, UserID, Name, Registrar, Status and
 // RawStatus are set.
-func (db *DB) InvalidStatusDomains(ctx context.Context, registrar string, valid []string) ([]Domain, error) {
-	reg := strings.ToLower(strings.TrimSpace(registrar))
-	if reg == "" {
+func (db *DB) InvalidStatusDomains(ctx context.Context, modules []string, valid []string) ([]Domain, error) {
+	regs := moduleNames(modules)
+	if len(regs) == 0 {
 		return nil, errors.New("invalid statuses: no registrar module name")
 	}
 	if len(valid) == 0 {
 		return nil, errors.New("invalid statuses: no valid statuses given")
 	}
-	args := []any{reg}
+	args := anys(regs)
 	for _, s := range valid {
 		args = append(args, s)
 	}
 	// The column's own collation, as SelectBatch compares: what it can
 	// select with some valid status is not reported here.
 	query := "SELECT d.`id`, d.`userid`, d.`domain`, d.`registrar`, d.`status` FROM `tbldomains` d " +
-		"WHERE LOWER(d.`registrar`) = ? AND (d.`status` IS NULL OR d.`status` NOT IN (" +
+		"WHERE LOWER(d.`registrar`) IN (" + placeholders(len(regs)) + ") AND (d.`status` IS NULL OR d.`status` NOT IN (" +
 		placeholders(len(valid)) + ")) ORDER BY d.`id`"
 	rows, err := db.sql.QueryContext(ctx, query, args...)
 	if err != nil {

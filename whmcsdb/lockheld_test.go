@@ -86,7 +86,7 @@ func TestInvalidStatusDomains(t *testing.T) {
 		}
 	}
 	whmcstest.InsertDomain(t, e.raw, whmcstest.DomainRow{Domain: "other.com", Registrar: "enom", Status: "Sleeping"})
-	got, err := e.db.InvalidStatusDomains(ctx, "openprovider", valid)
+	got, err := e.db.InvalidStatusDomains(ctx, []string{"openprovider"}, valid)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,10 +98,10 @@ func TestInvalidStatusDomains(t *testing.T) {
 			t.Errorf("%+v: want status '' (the enum's invalid value), an id and a user id", d)
 		}
 	}
-	if _, err := e.db.InvalidStatusDomains(ctx, " ", valid); err == nil {
+	if _, err := e.db.InvalidStatusDomains(ctx, []string{" "}, valid); err == nil {
 		t.Error("no registrar accepted")
 	}
-	if _, err := e.db.InvalidStatusDomains(ctx, "openprovider", nil); err == nil {
+	if _, err := e.db.InvalidStatusDomains(ctx, []string{"openprovider"}, nil); err == nil {
 		t.Error("no valid statuses accepted")
 	}
 }

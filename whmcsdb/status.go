@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -43,24 +44,27 @@ func (db *DB) Status(ctx context.Context, q BatchQuery, recent int) (RegistrarSt
 	if err != nil {
 		return st, err
 	}
+	if st.Registrar == "" {
+		st.Registrar = strings.Join(regs, ", ")
+	}
 
 	rows, err := db.sql.QueryContext(ctx, "SELECT d.`status`, COUNT(*) FROM `tbldomains` d WHERE LOWER(d.`registrar`) IN ("+
 		placeholders(len(regs))+") GROUP BY d.`status` ORDER BY d.`status`", anys(regs)...)
 	if err != nil {
-		return st, fmt.Errorf("counting the domains of %s by status: %w", q.Registrar, err)
+		return st, fmt.Errorf("counting the domains of %s by status: %w", st.Registrar, err)
 	}
 	for rows.Next() {
 		var s sql.NullString
 		var n int
 		if err := rows.Scan(&s, &n); err != nil {
 			rows.Close()
-			return st, fmt.Errorf("counting the domains of %s by status: %w", q.Registrar, err)
+			return st, fmt.Errorf("counting the domains of %s by status: %w", st.Registrar, err)
 		}
 		st.ByStatus[s.String] += n
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return st, fmt.Errorf("counting the domains of %s by status: %w", q.Registrar, err)
+		return st, fmt.Errorf("counting the domains of %s by status: %w", st.Registrar, err)
 	}
 
 	exists, err := db.tableExists(ctx, q.syncTable())
@@ -82,11 +86,11 @@ func (db *DB) Status(ctx context.Context, q BatchQuery, recent int) (RegistrarSt
 	err = db.sql.QueryRowContext(ctx, "SELECT COUNT(*), SUM("+never+"), MIN(CASE WHEN "+never+" THEN NULL ELSE "+b.lastSync+" END) "+
 		"FROM "+b.from+" WHERE "+b.where, b.args...).Scan(&st.Selected, &neverN, &oldest)
 	if err != nil {
-		return st, fmt.Errorf("counting the synced domains of %s: %w", q.Registrar, err)
+		return st, fmt.Errorf("counting the synced domains of %s: %w", st.Registrar, err)
 	}
 	st.NeverSynced = int(neverN.Int64)
 	if st.OldestSync, err = parseDateTime(nullToPtr(oldest), db.loc); err != nil {
-		return st, fmt.Errorf("oldest last_sync of %s: %w", q.Registrar, err)
+		return st, fmt.Errorf("oldest last_sync of %s: %w", st.Registrar, err)
 	}
 
 	if st.Due, err = db.CountDue(ctx, q); err != nil {
@@ -101,22 +105,22 @@ func (db *DB) Status(ctx context.Context, q BatchQuery, recent int) (RegistrarSt
 		rows, err := db.sql.QueryContext(ctx, "SELECT DISTINCT "+rb.lastSync+" FROM "+rb.from+" WHERE "+rb.where+
 			" AND NOT "+neverSynced(rb.lastSync)+" ORDER BY 1 DESC LIMIT ?", append(rb.args, recent)...)
 		if err != nil {
-			return st, fmt.Errorf("reading the recent runs of %s: %w", q.Registrar, err)
+			return st, fmt.Errorf("reading the recent runs of %s: %w", st.Registrar, err)
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var s sql.NullString
 			if err := rows.Scan(&s); err != nil {
-				return st, fmt.Errorf("reading the recent runs of %s: %w", q.Registrar, err)
+				return st, fmt.Errorf("reading the recent runs of %s: %w", st.Registrar, err)
 			}
 			t, err := parseDateTime(nullToPtr(s), db.loc)
 			if err != nil {
-				return st, fmt.Errorf("last_sync of %s: %w", q.Registrar, err)
+				return st, fmt.Errorf("last_sync of %s: %w", st.Registrar, err)
 			}
 			st.RecentSyncs = append(st.RecentSyncs, t)
 		}
 		if err := rows.Err(); err != nil {
-			return st, fmt.Errorf("reading the recent runs of %s: %w", q.Registrar, err)
+			return st, fmt.Errorf("reading the recent runs of %s: %w", st.Registrar, err)
 		}
 	}
 	return st, nil
