@@ -393,12 +393,27 @@ func apply(ctx context.Context, o Options, table string, plans []DomainPlan, out
 					mu.Unlock()
 					return nil
 				}
+				// The activity-log row goes in before the registrar write, so
+				// that a crash between the two cannot lose it; a refused
+				// write takes it back, and a rerun after a crash reuses it.
+				logID, lerr := o.DB.LogPushIntent(ctx, p.Domain.UserID, push.LogLine(p.UnicodeName), p.Domain.LastSync)
+				if lerr != nil {
+					return lerr
+				}
 				var err error
 				switch push.Kind {
 				case PushAutoRenew:
 					err = o.Registrar.SetAutoRenew(gctx, *p.Record, push.Renew)
 				case PushPrivacy:
 					err = o.Registrar.SetPrivacy(gctx, *p.Record, push.Enabled)
+				}
+				if err != nil && registrar.KindOf(err) != registrar.KindUnavailable {
+					// A definite refusal: the write did not happen. (After a
+					// transport failure it may have: the row stays, and a
+					// rerun that has to send it again reuses it.)
+					if derr := o.DB.DeleteActivity(ctx, logID); derr != nil {
+						return derr
+					}
 				}
 				mu.Lock()
 				defer mu.Unlock()
@@ -414,9 +429,7 @@ func apply(ctx context.Context, o Options, table string, plans []DomainPlan, out
 				}
 				outs[i].pushed[j] = true
 				res.Pushed++
-				// The activity-log row goes in at once, so that a crash after
-				// the registrar write loses at most this one row.
-				return o.DB.LogActivity(ctx, p.Domain.UserID, push.LogLine(p.UnicodeName))
+				return nil
 			})
 		}
 	}
