@@ -9,7 +9,7 @@ LDFLAGS   := -s -w -X $(PKG)/cmd.Version=$(VERSION) -X $(PKG)/cmd.Commit=$(COMMI
 # `make fuzz FUZZTIME=5m` runs them longer.
 FUZZTIME  ?= 3000x
 
-.PHONY: all build test unit fuzz demo-test lint demo bench reliability clean install docs install docs
+.PHONY: all build test unit fuzz demo-test lint demo bench bench-reconcile reliability clean install docs install docs
 
 all: lint test build
 
@@ -76,6 +76,13 @@ docs:
 BENCH_FLAGS ?= -sizes 1000,10000,100000 -latency 50ms -differ 0.10
 bench:
 	$(GO) run ./testdata/bench $(BENCH_FLAGS)
+	$(MAKE) bench-reconcile
+
+# `domainsync reconcile` wall time and child peak RSS (BENCHMARKS.md,
+# "Reconcile"): Openprovider, 1k/10k/100k, about a minute and a half.
+RECONCILE_BENCH_FLAGS ?= -sizes 1000,10000,100000 -latency 50ms
+bench-reconcile:
+	$(GO) run ./testdata/bench -reconcile $(RECONCILE_BENCH_FLAGS)
 
 # The reliability trials (RELIABILITY.md): 10 overlapping processes and
 # kill -9 at random moments of a 10,000-domain --all run (20 trials; the real

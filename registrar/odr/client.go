@@ -6,18 +6,14 @@
 package odr
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha1"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -26,10 +22,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sync/semaphore"
 	"golang.org/x/time/rate"
 
 	"github.com/domainsync/domainsync/registrar"
+	"github.com/domainsync/domainsync/registrar/rest"
 )
 
 // Name is the registrar's module name in WHMCS.
@@ -130,26 +126,20 @@ type Client struct {
 	apiSecret secret
 	http      *http.Client
 	limiter   *rate.Limiter
-	sem       *semaphore.Weighted
 	conc      int
 	timeout   time.Duration
 	backoff   time.Duration
 	userAgent string
 	log       *slog.Logger
 	now       func() time.Time
+	tr        *rest.Transport
 
 	loginMu  sync.Mutex
 	token    secret
 	tokenGen int
 	relogins int
 
-	fatalMu sync.Mutex
-	fatal   error
-
-	sendsMu sync.Mutex
-	sends   map[[32]byte]int
-
-	stats struct{ logins, relogins, requests, retries, blocked atomic.Int64 }
+	stats struct{ logins, relogins atomic.Int64 }
 }
 
 // New builds a client; it does not contact the API.
@@ -180,7 +170,6 @@ func New(cfg Config) (*Client, error) {
 		base: u, apiKey: strings.TrimSpace(cfg.APIKey), apiSecret: newSecret(strings.TrimSpace(cfg.APISecret)),
 		conc: cfg.Concurrency, timeout: cfg.RequestTimeout, backoff: cfg.RetryBackoff,
 		userAgent: cfg.UserAgent, log: cfg.Logger, now: cfg.Now, http: cfg.HTTPClient,
-		sends: map[[32]byte]int{},
 	}
 	if c.conc == 0 {
 		c.conc = DefaultConcurrency
@@ -201,25 +190,12 @@ func New(cfg Config) (*Client, error) {
 		c.now = time.Now
 	}
 	if c.http == nil {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.MaxIdleConnsPerHost = c.conc
-		c.http = &http.Client{Transport: tr}
+		c.http = &http.Client{Transport: rest.NewHTTPTransport(c.conc)}
 	}
-	c.sem = semaphore.NewWeighted(int64(c.conc))
-	r := cfg.RateLimit
-	switch {
-	case r < 0:
-		c.limiter = rate.NewLimiter(rate.Inf, 1)
-	default:
-		if r == 0 {
-			r = DefaultRateLimit
-		}
-		burst := cfg.Burst
-		if burst == 0 {
-			burst = max(1, int(r))
-		}
-		c.limiter = rate.NewLimiter(rate.Limit(r), burst)
-	}
+	c.limiter = rest.NewLimiter(cfg.RateLimit, DefaultRateLimit, cfg.Burst)
+	c.tr = rest.New(rest.Config{Registrar: Name, Base: c.base, HTTP: c.http, Limiter: c.limiter,
+		Concurrency: c.conc, Timeout: c.timeout, Backoff: c.backoff, UserAgent: c.userAgent,
+		MaxBody: maxBody, Logger: c.log})
 	return c, nil
 }
 
@@ -236,8 +212,9 @@ func (c *Client) Name() string { return Name }
 
 // Stats returns the call counts so far.
 func (c *Client) Stats() Stats {
+	ts := c.tr.Stats()
 	return Stats{Logins: c.stats.logins.Load(), Relogins: c.stats.relogins.Load(),
-		Requests: c.stats.requests.Load(), Retries: c.stats.retries.Load(), Blocked: c.stats.blocked.Load()}
+		Requests: ts.Requests, Retries: ts.Retries, Blocked: ts.Blocked}
 }
 
 // Login implements registrar.Registrar: it logs in once per run. Any error
@@ -318,22 +295,10 @@ func (c *Client) loginLocked(ctx context.Context) error {
 	return nil
 }
 
-func (c *Client) fatalErr() error {
-	c.fatalMu.Lock()
-	defer c.fatalMu.Unlock()
-	return c.fatal
-}
+func (c *Client) fatalErr() error { return c.tr.Latch.Err() }
 
 // setFatal records the first run-stopping error and returns the recorded one.
-func (c *Client) setFatal(err error) error {
-	c.fatalMu.Lock()
-	defer c.fatalMu.Unlock()
-	if c.fatal == nil {
-		c.fatal = err
-		c.log.Error("odr: stopping all calls for this run", "error", err.Error())
-	}
-	return c.fatal
-}
+func (c *Client) setFatal(err error) error { return c.tr.Latch.Set(err) }
 
 // request is one API call.
 type request struct {
@@ -384,117 +349,32 @@ func (c *Client) call(ctx context.Context, req request) (*reply, error) {
 
 // sendWith sends req, retrying transient failures at most twice.
 func (c *Client) sendWith(ctx context.Context, req request, token string) (*reply, error) {
-	if err := c.fatalErr(); err != nil {
+	var rp *reply
+	rr := rest.Request{Method: req.method, Path: req.path, Query: req.query, Body: req.body, Domain: req.domain}
+	if token != "" {
+		rr.Header = http.Header{"X-Access-Token": {token}}
+	}
+	err := c.tr.Send(ctx, rr, func(r *rest.Reply) (error, bool) {
+		var (
+			err       error
+			transient bool
+		)
+		rp, err, transient = c.decodeReply(req, r)
+		return err, transient
+	})
+	if err != nil {
 		return nil, err
 	}
-	u := *c.base
-	u.Path += req.path
-	if len(req.query) > 0 {
-		u.RawQuery = req.query.Encode()
-	}
-	target := u.String()
-	key := sendKey(req.method, target, req.body)
-	for attempt := 0; ; attempt++ {
-		if err := c.countSend(key, req); err != nil {
-			return nil, err
-		}
-		rp, err, transient := c.attempt(ctx, req, target, token)
-		if err == nil {
-			return rp, nil
-		}
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		if !transient || attempt >= maxRetries {
-			return nil, err
-		}
-		wait := c.backoff << attempt
-		wait = wait/2 + rand.N(wait+1)
-		c.stats.retries.Add(1)
-		c.log.Debug("odr: transient failure, retrying", "path", req.path, "attempt", attempt+1, "wait", wait, "error", err.Error())
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, ctx.Err()
-		case <-t.C:
-		}
-	}
+	return rp, nil
 }
 
-func sendKey(method, target string, body []byte) [32]byte {
-	h := sha256.New()
-	io.WriteString(h, method)
-	h.Write([]byte{0})
-	io.WriteString(h, target)
-	h.Write([]byte{0})
-	h.Write(body)
-	var k [32]byte
-	copy(k[:], h.Sum(nil))
-	return k
-}
-
-// countSend enforces that an identical request is sent at most three times
-// per run.
-func (c *Client) countSend(key [32]byte, req request) error {
-	c.sendsMu.Lock()
-	defer c.sendsMu.Unlock()
-	if c.sends[key] >= maxSends {
-		c.stats.blocked.Add(1)
-		return &registrar.Error{Kind: registrar.KindOther, Registrar: Name, Domain: req.domain,
-			Message: fmt.Sprintf("%s %s: the identical request was already sent %d times in this run; not sending it again", req.method, req.path, maxSends)}
-	}
-	c.sends[key]++
-	return nil
-}
-
-// attempt sends the request once. transient reports a failure worth
-// retrying: a transport error, or a 5xx reply without a JSON envelope.
-func (c *Client) attempt(ctx context.Context, req request, target, token string) (rp *reply, err error, transient bool) {
-	if err := c.sem.Acquire(ctx, 1); err != nil {
-		return nil, err, false
-	}
-	defer c.sem.Release(1)
-	if err := c.limiter.Wait(ctx); err != nil {
-		return nil, err, false
-	}
-	actx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	var body io.Reader
-	if req.body != nil {
-		body = bytes.NewReader(req.body)
-	}
-	hreq, err := http.NewRequestWithContext(actx, req.method, target, body)
-	if err != nil {
-		return nil, &registrar.Error{Kind: registrar.KindOther, Registrar: Name, Domain: req.domain, Err: err}, false
-	}
-	hreq.Header.Set("Accept", "application/json")
-	hreq.Header.Set("User-Agent", c.userAgent)
-	if req.body != nil {
-		hreq.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		hreq.Header.Set("X-Access-Token", token)
-	}
-	c.stats.requests.Add(1)
-	start := time.Now()
-	resp, err := c.http.Do(hreq)
-	if err != nil {
-		return nil, c.transportError(ctx, req, err), true
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	if err != nil {
-		return nil, c.transportError(ctx, req, err), true
-	}
-	if len(raw) > maxBody {
-		return nil, &registrar.Error{Kind: registrar.KindInvalidReply, Registrar: Name, Domain: req.domain,
-			Message: fmt.Sprintf("%s %s: reply larger than %d bytes", req.method, req.path, maxBody)}, false
-	}
-	env, derr := decodeEnvelope(raw)
-	c.log.Debug("odr: request", "method", req.method, "path", req.path, "http_status", resp.StatusCode, "duration", time.Since(start))
+// decodeReply turns one reply into a success reply or an error; transient
+// reports a 5xx reply without a JSON envelope.
+func (c *Client) decodeReply(req request, r *rest.Reply) (rp *reply, err error, transient bool) {
+	env, derr := decodeEnvelope(r.Body)
+	c.log.Debug("odr: request", "method", req.method, "path", req.path, "http_status", r.Status, "duration", r.Duration)
 	if derr != nil {
-		return noEnvelope(req, resp.StatusCode, derr)
+		return noEnvelope(req, r.Status, derr)
 	}
 	if !env.OK {
 		e := &registrar.Error{Kind: kindOfCode(env.Code, req.login), Registrar: Name, Code: env.Code, Message: env.Message}
@@ -506,7 +386,7 @@ func (c *Client) attempt(ctx context.Context, req request, target, token string)
 		}
 		return nil, e, false
 	}
-	return &reply{envelope: env, header: resp.Header}, nil, false
+	return &reply{envelope: env, header: r.Header}, nil, false
 }
 
 // kindOfCode maps the envelope's HTTP-like code of an error reply to a
@@ -554,24 +434,6 @@ func noEnvelope(req request, status int, derr error) (*reply, error, bool) {
 		e.Message = fmt.Sprintf("%s %s: HTTP %d: %v", req.method, req.path, status, derr)
 		return nil, e, false
 	}
-}
-
-// transportError wraps a failure to send or read, naming the call but no
-// secret (URLs carry none; bodies are never included).
-func (c *Client) transportError(ctx context.Context, req request, err error) error {
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	msg := "connection failed"
-	var ne net.Error
-	switch {
-	case errors.As(err, &ne) && ne.Timeout(), errors.Is(err, context.DeadlineExceeded):
-		msg = fmt.Sprintf("no complete reply within %s", c.timeout)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		msg = "reply cut short"
-	}
-	return &registrar.Error{Kind: registrar.KindUnavailable, Registrar: Name, Domain: req.domain,
-		Message: fmt.Sprintf("%s %s: %s", req.method, req.path, msg)}
 }
 
 // stopsRun reports whether err must stop the run: account-level kinds and

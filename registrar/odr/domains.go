@@ -8,11 +8,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/domainsync/domainsync/registrar"
+	"github.com/domainsync/domainsync/registrar/rest"
 )
 
 // Info reads one domain: GET /domain/{name}/info/. A domain the registrar
@@ -47,64 +45,26 @@ func (c *Client) Lookup(ctx context.Context, names []string) (map[string]registr
 	if err := c.Login(ctx); err != nil {
 		return nil, err
 	}
-	out := make(map[string]registrar.Result, len(names))
-	byASCII := map[string][]string{}
-	var order []string
-	for _, name := range names {
-		if _, done := out[name]; done {
-			continue
-		}
-		ascii, _, err := registrar.NormalizeName(name)
-		if err != nil {
-			out[name] = registrar.Result{Err: &registrar.Error{Kind: registrar.KindOther, Registrar: Name, Domain: name, Message: err.Error()}}
-			continue
-		}
-		out[name] = registrar.Result{}
-		if byASCII[ascii] == nil {
-			order = append(order, ascii)
-		}
-		byASCII[ascii] = append(byASCII[ascii], name)
-	}
-	var mu sync.Mutex
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(c.conc)
-	for _, ascii := range order {
-		if gctx.Err() != nil {
-			break
-		}
-		g.Go(func() error {
-			var res registrar.Result
-			rec, err := c.Info(gctx, ascii)
-			switch {
-			case err != nil && (stopsRun(err) || gctx.Err() != nil):
-				if !registrar.IsAccountLevel(err) && gctx.Err() == nil {
-					err = c.setFatal(err)
-				}
-				return err
-			case registrar.KindOf(err) == registrar.KindNotFound:
-				// not found: the zero Result
-			case err != nil:
-				res.Err = err
-			case rec.Deleted:
-				res.DeletedRecord = &rec
-			default:
-				res = registrar.Result{Record: rec, Found: true, Err: rec.Invalid}
+	return rest.Lookup(ctx, Name, c.conc, names, nil, func(ctx context.Context, ascii string) (registrar.Result, error) {
+		var res registrar.Result
+		rec, err := c.Info(ctx, ascii)
+		switch {
+		case err != nil && (stopsRun(err) || ctx.Err() != nil):
+			if !registrar.IsAccountLevel(err) && ctx.Err() == nil {
+				err = c.setFatal(err)
 			}
-			mu.Lock()
-			for _, name := range byASCII[ascii] {
-				out[name] = res
-			}
-			mu.Unlock()
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	return out, nil
+			return res, err
+		case registrar.KindOf(err) == registrar.KindNotFound:
+			// not found: the zero Result
+		case err != nil:
+			res.Err = err
+		case rec.Deleted:
+			res.DeletedRecord = &rec
+		default:
+			res = registrar.Result{Record: rec, Found: true, Err: rec.Invalid}
+		}
+		return res, nil
+	})
 }
 
 // Page is one page of the listing with what its X-Pagination-* headers say.

@@ -6,9 +6,7 @@
 package openprovider
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -16,8 +14,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -26,10 +22,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sync/semaphore"
 	"golang.org/x/time/rate"
 
 	"github.com/domainsync/domainsync/registrar"
+	"github.com/domainsync/domainsync/registrar/rest"
 )
 
 // Name is the registrar's module name in WHMCS.
@@ -155,26 +151,20 @@ type Client struct {
 	password  secret
 	http      *http.Client
 	limiter   *rate.Limiter
-	sem       *semaphore.Weighted
 	conc      int
 	timeout   time.Duration
 	backoff   time.Duration
 	userAgent string
 	log       *slog.Logger
+	tr        *rest.Transport
 
 	loginMu  sync.Mutex
 	token    secret
 	tokenGen int // incremented at each successful login
 	relogins int // logins after a 196 this run
 
-	fatalMu sync.Mutex
-	fatal   error // an account-level error that stops the run
-
-	sendsMu sync.Mutex
-	sends   map[[32]byte]int // identical-request counter
-
 	stats struct {
-		logins, relogins, lists, gets, updates, requests, retries, blocked, warnings atomic.Int64
+		logins, relogins, lists, gets, updates, warnings atomic.Int64
 	}
 }
 
@@ -211,7 +201,6 @@ func New(cfg Config) (*Client, error) {
 		backoff:   cfg.RetryBackoff,
 		userAgent: cfg.UserAgent,
 		log:       cfg.Logger,
-		sends:     map[[32]byte]int{},
 	}
 	if c.conc == 0 {
 		c.conc = DefaultConcurrency
@@ -228,28 +217,14 @@ func New(cfg Config) (*Client, error) {
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
-	c.sem = semaphore.NewWeighted(int64(c.conc))
-	switch r := cfg.RateLimit; {
-	case r < 0:
-		c.limiter = rate.NewLimiter(rate.Inf, 1)
-	default:
-		if r == 0 {
-			r = DefaultRateLimit
-		}
-		burst := cfg.Burst
-		if burst == 0 {
-			burst = max(1, int(r))
-		}
-		c.limiter = rate.NewLimiter(rate.Limit(r), burst)
-	}
+	c.limiter = rest.NewLimiter(cfg.RateLimit, DefaultRateLimit, cfg.Burst)
 	switch {
 	case cfg.HTTPClient != nil && cfg.CAFile != "":
 		return nil, errors.New("openprovider: set either an HTTP client or a CA file, not both")
 	case cfg.HTTPClient != nil:
 		c.http = cfg.HTTPClient
 	default:
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.MaxIdleConnsPerHost = c.conc
+		tr := rest.NewHTTPTransport(c.conc)
 		if cfg.CAFile != "" {
 			pool, err := loadCAFile(cfg.CAFile)
 			if err != nil {
@@ -259,6 +234,9 @@ func New(cfg Config) (*Client, error) {
 		}
 		c.http = &http.Client{Transport: tr}
 	}
+	c.tr = rest.New(rest.Config{Registrar: Name, Base: c.base, HTTP: c.http, Limiter: c.limiter,
+		Concurrency: c.conc, Timeout: c.timeout, Backoff: c.backoff, UserAgent: c.userAgent,
+		MaxBody: maxBody, Logger: c.log, WrapCause: true})
 	return c, nil
 }
 
@@ -291,15 +269,16 @@ func (c *Client) Name() string { return Name }
 
 // Stats returns the call counts so far.
 func (c *Client) Stats() Stats {
+	ts := c.tr.Stats()
 	return Stats{
 		Logins:   c.stats.logins.Load(),
 		Relogins: c.stats.relogins.Load(),
 		Lists:    c.stats.lists.Load(),
 		Gets:     c.stats.gets.Load(),
 		Updates:  c.stats.updates.Load(),
-		Requests: c.stats.requests.Load(),
-		Retries:  c.stats.retries.Load(),
-		Blocked:  c.stats.blocked.Load(),
+		Requests: ts.Requests,
+		Retries:  ts.Retries,
+		Blocked:  ts.Blocked,
 		Warnings: c.stats.warnings.Load(),
 	}
 }
@@ -381,23 +360,11 @@ func (c *Client) loginLocked(ctx context.Context) error {
 	return nil
 }
 
-func (c *Client) fatalErr() error {
-	c.fatalMu.Lock()
-	defer c.fatalMu.Unlock()
-	return c.fatal
-}
+func (c *Client) fatalErr() error { return c.tr.Latch.Err() }
 
 // setFatal records the first account-level error of the run and returns the
 // recorded one: every later call fails with it without reaching the API.
-func (c *Client) setFatal(err error) error {
-	c.fatalMu.Lock()
-	defer c.fatalMu.Unlock()
-	if c.fatal == nil {
-		c.fatal = err
-		c.log.Error("openprovider: stopping all calls for this run", "error", err.Error())
-	}
-	return c.fatal
-}
+func (c *Client) setFatal(err error) error { return c.tr.Latch.Set(err) }
 
 // request is one API call.
 type request struct {
@@ -449,101 +416,29 @@ func (c *Client) send(ctx context.Context, req request) (*envelope, error) {
 // the reply into an envelope with code 0 or an error. An error reply is
 // decided on its JSON code whatever the HTTP status.
 func (c *Client) sendWith(ctx context.Context, req request, token string) (*envelope, error) {
-	if err := c.fatalErr(); err != nil {
+	var env *envelope
+	rr := rest.Request{Method: req.method, Path: req.path, Query: req.query, Body: req.body, Domain: req.domain,
+		OnSend: func() { c.countKind(req.kind) }}
+	if token != "" {
+		rr.Header = http.Header{"Authorization": {"Bearer " + token}}
+	}
+	err := c.tr.Send(ctx, rr, func(r *rest.Reply) (error, bool) {
+		var (
+			err       error
+			transient bool
+		)
+		env, err, transient = c.decodeReply(req, r)
+		return err, transient
+	})
+	if err != nil {
 		return nil, err
 	}
-	u := *c.base
-	u.Path = u.Path + req.path
-	if len(req.query) > 0 {
-		u.RawQuery = req.query.Encode()
-	}
-	target := u.String()
-	key := sendKey(req.method, target, req.body)
-	for attempt := 0; ; attempt++ {
-		if err := c.countSend(key, req); err != nil {
-			return nil, err
-		}
-		env, err, transient := c.attempt(ctx, req, target, token)
-		if err == nil {
-			return env, nil
-		}
-		if !transient || attempt >= maxRetries || ctx.Err() != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			return nil, err
-		}
-		wait := c.backoff << attempt
-		wait = wait/2 + rand.N(wait+1) // ±50 % jitter
-		c.log.Debug("openprovider: transient failure, retrying", "path", req.path, "attempt", attempt+1, "wait", wait, "error", err.Error())
-		c.stats.retries.Add(1)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, ctx.Err()
-		case <-t.C:
-		}
-	}
+	return env, nil
 }
 
-// sendKey identifies identical requests: method, URL and body.
-func sendKey(method, target string, body []byte) [32]byte {
-	h := sha256.New()
-	io.WriteString(h, method)
-	h.Write([]byte{0})
-	io.WriteString(h, target)
-	h.Write([]byte{0})
-	h.Write(body)
-	var k [32]byte
-	copy(k[:], h.Sum(nil))
-	return k
-}
-
-// countSend enforces that an identical request is sent at most three times
-// per run (Openprovider blacklists an IP that repeats calls, §12).
-func (c *Client) countSend(key [32]byte, req request) error {
-	c.sendsMu.Lock()
-	defer c.sendsMu.Unlock()
-	if c.sends[key] >= maxSends {
-		c.stats.blocked.Add(1)
-		return &registrar.Error{Kind: registrar.KindOther, Registrar: Name, Domain: req.domain,
-			Message: fmt.Sprintf("%s %s: the identical request was already sent %d times in this run; not sending it again", req.method, req.path, maxSends)}
-	}
-	c.sends[key]++
-	return nil
-}
-
-// attempt sends the request once. transient reports a failure worth
-// retrying: a transport error or timeout, or a 5xx reply without a JSON
-// envelope.
-func (c *Client) attempt(ctx context.Context, req request, target, token string) (env *envelope, err error, transient bool) {
-	if err := c.sem.Acquire(ctx, 1); err != nil {
-		return nil, err, false
-	}
-	defer c.sem.Release(1)
-	if err := c.limiter.Wait(ctx); err != nil {
-		return nil, err, false
-	}
-	actx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	var body io.Reader
-	if req.body != nil {
-		body = bytes.NewReader(req.body)
-	}
-	hreq, err := http.NewRequestWithContext(actx, req.method, target, body)
-	if err != nil {
-		return nil, &registrar.Error{Kind: registrar.KindOther, Registrar: Name, Domain: req.domain, Err: err}, false
-	}
-	hreq.Header.Set("Accept", "application/json")
-	hreq.Header.Set("User-Agent", c.userAgent)
-	if req.body != nil {
-		hreq.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		hreq.Header.Set("Authorization", "Bearer "+token)
-	}
-	switch req.kind {
+// countKind counts one request sent, by kind.
+func (c *Client) countKind(k callKind) {
+	switch k {
 	case kindLogin:
 		c.stats.logins.Add(1)
 	case kindList:
@@ -553,26 +448,16 @@ func (c *Client) attempt(ctx context.Context, req request, target, token string)
 	case kindUpdate:
 		c.stats.updates.Add(1)
 	}
-	c.stats.requests.Add(1)
-	start := time.Now()
-	resp, err := c.http.Do(hreq)
-	if err != nil {
-		return nil, c.transportError(ctx, req, err), true
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	if err != nil {
-		return nil, c.transportError(ctx, req, err), true
-	}
-	if len(raw) > maxBody {
-		return nil, &registrar.Error{Kind: registrar.KindInvalidReply, Registrar: Name, Domain: req.domain,
-			Message: fmt.Sprintf("%s %s: reply larger than %d bytes", req.method, req.path, maxBody)}, false
-	}
-	env, derr := decodeEnvelope(raw)
-	c.log.Debug("openprovider: request", "method", req.method, "path", req.path, "http_status", resp.StatusCode,
-		"code", codeOf(env), "duration", time.Since(start))
-	if derr != nil || (!env.HasCode && (resp.StatusCode < 200 || resp.StatusCode > 299)) {
-		return c.noEnvelope(req, resp.StatusCode, derr)
+}
+
+// decodeReply turns one reply into an envelope with code 0 or an error;
+// transient reports a 5xx reply without a JSON envelope.
+func (c *Client) decodeReply(req request, r *rest.Reply) (env *envelope, err error, transient bool) {
+	env, derr := decodeEnvelope(r.Body)
+	c.log.Debug("openprovider: request", "method", req.method, "path", req.path, "http_status", r.Status,
+		"code", codeOf(env), "duration", r.Duration)
+	if derr != nil || (!env.HasCode && (r.Status < 200 || r.Status > 299)) {
+		return c.noEnvelope(req, r.Status, derr)
 	}
 	for _, w := range env.Warnings {
 		c.stats.warnings.Add(1)
@@ -629,21 +514,4 @@ func (c *Client) noEnvelope(req request, status int, derr error) (*envelope, err
 		}
 		return nil, e, false
 	}
-}
-
-// transportError wraps a failure to send or read, naming the call but no
-// secret (URLs carry no credentials; the body is never included).
-func (c *Client) transportError(ctx context.Context, req request, err error) error {
-	msg := "connection failed"
-	var ne net.Error
-	switch {
-	case ctx.Err() != nil:
-		return ctx.Err()
-	case errors.As(err, &ne) && ne.Timeout(), errors.Is(err, context.DeadlineExceeded):
-		msg = fmt.Sprintf("no complete reply within %s", c.timeout)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		msg = "reply cut short"
-	}
-	return &registrar.Error{Kind: registrar.KindUnavailable, Registrar: Name, Domain: req.domain,
-		Message: fmt.Sprintf("%s %s: %s", req.method, req.path, msg), Err: err}
 }

@@ -7,11 +7,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/domainsync/domainsync/registrar"
+	"github.com/domainsync/domainsync/registrar/rest"
 )
 
 // Lookup implements registrar.Registrar. Each name is looked up with
@@ -24,56 +22,14 @@ func (c *Client) Lookup(ctx context.Context, names []string) (map[string]registr
 	if err := c.Login(ctx); err != nil {
 		return nil, err
 	}
-	out := make(map[string]registrar.Result, len(names))
 	// Names that normalize to the same ASCII name (bücher.de and
 	// xn--bcher-kva.de) are looked up once.
-	byASCII := map[string][]string{}
-	var order []string
-	for _, name := range names {
-		if _, done := out[name]; done {
-			continue
+	return rest.Lookup(ctx, Name, c.conc, names, func(raw, ascii string) error {
+		if strings.ContainsAny(ascii, "*?") {
+			return fmt.Errorf("domain name %q contains a wildcard character", raw)
 		}
-		ascii, _, err := registrar.NormalizeName(name)
-		if err == nil && strings.ContainsAny(ascii, "*?") {
-			err = fmt.Errorf("domain name %q contains a wildcard character", name)
-		}
-		if err != nil {
-			out[name] = registrar.Result{Err: &registrar.Error{Kind: registrar.KindOther, Registrar: Name, Domain: name, Message: err.Error()}}
-			continue
-		}
-		out[name] = registrar.Result{}
-		if byASCII[ascii] == nil {
-			order = append(order, ascii)
-		}
-		byASCII[ascii] = append(byASCII[ascii], name)
-	}
-	var mu sync.Mutex
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(c.conc)
-	for _, ascii := range order {
-		if gctx.Err() != nil {
-			break
-		}
-		g.Go(func() error {
-			res, err := c.lookupOne(gctx, ascii)
-			if err != nil {
-				return err
-			}
-			mu.Lock()
-			for _, name := range byASCII[ascii] {
-				out[name] = res
-			}
-			mu.Unlock()
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	return out, nil
+		return nil
+	}, c.lookupOne)
 }
 
 // lookupOne looks up one normalized ASCII name. A returned error stops the

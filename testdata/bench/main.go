@@ -44,7 +44,15 @@ func main() {
 	flag.StringVar(&prebuilt, "bin", "", "use this domainsync binary instead of building the working tree")
 	flag.StringVar(&childMemLimit, "gomemlimit", "", "GOMEMLIMIT for the measured binary only (an experiment; empty = unset)")
 	flag.StringVar(&memProfileDir, "memprofile", "", "directory for one heap profile per run (DOMAINSYNC_MEMPROFILE, near each run's peak)")
+	reconcile := flag.Bool("reconcile", false, "benchmark `domainsync reconcile` instead of sync (see reconcile.go)")
 	flag.Parse()
+	if *reconcile {
+		if err := runReconcileBench(*sizes, *latency, *other); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	for _, r := range strings.Split(*runs, ",") {
 		selectedRuns[strings.TrimSpace(r)] = true
 	}

@@ -12,13 +12,14 @@ import (
 	"encoding/json"
 	"io"
 	mrand "math/rand/v2"
-	"net"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/domainsync/domainsync/registrar/simhttp"
 )
 
 // Defaults for the zero values of Options.
@@ -120,34 +121,17 @@ func New(opts Options) *Server {
 }
 
 // TB is the part of testing.TB StartTB uses.
-type TB interface {
-	Helper()
-	Fatalf(format string, args ...any)
-	Cleanup(func())
-}
+type TB = simhttp.TB
 
 // StartTB starts the server on loopback and stops it at cleanup.
 func StartTB(tb TB, opts Options) (*Server, string) {
 	tb.Helper()
 	s := New(opts)
-	url, stop, err := s.Start()
-	if err != nil {
-		tb.Fatalf("odrsim: %v", err)
-	}
-	tb.Cleanup(stop)
-	return s, url
+	return s, simhttp.StartTB(tb, "odrsim", s)
 }
 
 // Start serves on a loopback port and returns the base URL.
-func (s *Server) Start() (baseURL string, stop func(), err error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	go hs.Serve(ln)
-	return "http://" + ln.Addr().String(), func() { hs.Close() }, nil
-}
+func (s *Server) Start() (baseURL string, stop func(), err error) { return simhttp.Start(s) }
 
 // APIKey and APISecret are the accepted credentials.
 func (s *Server) APIKey() string    { return s.opts.APIKey }
@@ -225,16 +209,7 @@ func (s *Server) Count(method, path string) int {
 }
 
 // MaxIdentical returns the most repeated request and how often it came.
-func (s *Server) MaxIdentical() (key string, n int) {
-	counts := map[string]int{}
-	for _, r := range s.Requests() {
-		counts[r.Key()]++
-		if counts[r.Key()] > n {
-			key, n = r.Key(), counts[r.Key()]
-		}
-	}
-	return key, n
-}
+func (s *Server) MaxIdentical() (key string, n int) { return simhttp.MaxIdentical(s.Requests()) }
 
 type reply struct {
 	status int

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"io"
 	mrand "math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -23,6 +22,8 @@ import (
 	"time"
 
 	"golang.org/x/net/idna"
+
+	"github.com/domainsync/domainsync/registrar/simhttp"
 )
 
 // Defaults for the zero values of Options.
@@ -152,34 +153,17 @@ func New(opts Options) *Server {
 
 // Start serves the simulator on 127.0.0.1 at a free port. It returns the
 // base URL (without /v1beta) and a function that stops the server.
-func (s *Server) Start() (baseURL string, stop func(), err error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	return "http://" + ln.Addr().String(), func() { srv.Close() }, nil
-}
+func (s *Server) Start() (baseURL string, stop func(), err error) { return simhttp.Start(s) }
 
 // TB is the part of testing.TB that StartTB uses.
-type TB interface {
-	Helper()
-	Fatalf(format string, args ...any)
-	Cleanup(func())
-}
+type TB = simhttp.TB
 
 // StartTB builds and starts a server for a test and stops it when the
 // test ends. It returns the server and its base URL.
 func StartTB(tb TB, opts Options) (*Server, string) {
 	tb.Helper()
 	s := New(opts)
-	u, stop, err := s.Start()
-	if err != nil {
-		tb.Fatalf("opsim: start: %v", err)
-	}
-	tb.Cleanup(stop)
-	return s, u
+	return s, simhttp.StartTB(tb, "opsim", s)
 }
 
 // Username and Password return the accepted credentials.
@@ -373,12 +357,7 @@ func (s *Server) Count(method, path string) int {
 // CountIdentical returns, for every request key (Request.Key) received
 // more than once, how often it was received.
 func (s *Server) CountIdentical() map[string]int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	all := map[string]int{}
-	for _, r := range s.reqs {
-		all[r.Key()]++
-	}
+	all := simhttp.CountKeys(s.Requests())
 	for k, n := range all {
 		if n < 2 {
 			delete(all, k)
@@ -389,25 +368,7 @@ func (s *Server) CountIdentical() map[string]int {
 
 // MaxIdentical returns the most repeated request key and its count (1 when
 // no request repeated, 0 when there were none).
-func (s *Server) MaxIdentical() (key string, n int) {
-	s.mu.Lock()
-	all := map[string]int{}
-	for _, r := range s.reqs {
-		all[r.Key()]++
-	}
-	s.mu.Unlock()
-	keys := make([]string, 0, len(all))
-	for k := range all {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if all[k] > n {
-			key, n = k, all[k]
-		}
-	}
-	return key, n
-}
+func (s *Server) MaxIdentical() (key string, n int) { return simhttp.MaxIdentical(s.Requests()) }
 
 // reply is a decided response.
 type reply struct {
