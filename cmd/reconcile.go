@@ -158,6 +158,19 @@ func reconcileOne(ctx context.Context, db *whmcsdb.DB, cfg *Config, name string,
 	if err != nil {
 		return failed(err)
 	}
+	// Domains the registrar holds only among its deleted ones (not in the
+	// live listing): so that a WHMCS domain missing there is reported as
+	// "exists there as deleted" rather than "not found".
+	if dl, ok := reg.(dsync.DeletedLister); ok {
+		err = dl.ListDeleted(ctx, func(int) {}, func(rec registrar.Record) error {
+			rec.Deleted = true
+			rc.AddRecord(rec)
+			return nil
+		})
+		if err != nil {
+			return failed(err)
+		}
+	}
 	rep := rc.Report()
 	log.Info("reconciled", "registrar", name, "registrar_domains", n, "subject", rep.Subject())
 	return rep, nil
