@@ -1,6 +1,9 @@
 package cmd
 
-import "log/slog"
+import (
+	"errors"
+	"log/slog"
+)
 
 // effectiveConfig returns cfg when the caller supplied one (the demo, tests),
 // else loads the configuration (file, environment, flags, WHMCS) and logs its
@@ -20,4 +23,18 @@ func effectiveConfig(cfg *Config, lo LoadOptions, flags func() []FlagValue, log 
 		log.Warn(w)
 	}
 	return c, nil
+}
+
+// runRegistrars lists the configured registrars a command works on, limited
+// by --registrar: an unknown name is a usage error (exit 2), none configured
+// exits 1.
+func runRegistrars(cfg *Config, want []string) ([]string, error) {
+	names, err := selectRegistrars(configuredRegistrars(cfg), want)
+	if err != nil {
+		return nil, usageError(err)
+	}
+	if len(names) == 0 {
+		return nil, WithExitCode(ExitError, errors.New("no registrar configured: add registrars.openprovider (url, username, password) or registrars.odr (api_key, api_secret) to the configuration"))
+	}
+	return names, nil
 }

@@ -88,12 +88,9 @@ func runReconcile(ctx context.Context, opts *ReconcileOptions) error {
 	if err != nil {
 		return err
 	}
-	names, err := selectRegistrars(configuredRegistrars(cfg), opts.Registrars)
+	names, err := runRegistrars(cfg, opts.Registrars)
 	if err != nil {
-		return usageError(err)
-	}
-	if len(names) == 0 {
-		return WithExitCode(ExitError, errors.New("no registrar configured"))
+		return err
 	}
 	db, err := openDB(ctx, cfg, log)
 	if err != nil {

@@ -158,12 +158,9 @@ func runSync(ctx context.Context, opts *SyncOptions) error {
 	if err != nil {
 		return err
 	}
-	names, selErr := selectRegistrars(configuredRegistrars(cfg), opts.Registrars)
-	if selErr != nil {
-		return usageError(selErr)
-	}
-	if len(names) == 0 {
-		return WithExitCode(ExitError, errors.New("no registrar configured: add registrars.openprovider (url, username, password) or registrars.odr (api_key, api_secret) to the configuration"))
+	names, err := runRegistrars(cfg, opts.Registrars)
+	if err != nil {
+		return err
 	}
 
 	db, err := openDB(ctx, cfg, log)
