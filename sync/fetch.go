@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/domainsync/domainsync/registrar"
-	"github.com/domainsync/domainsync/whmcsdb"
 )
 
 // ReadStrategy is how a run reads the registrar: per-name lookups or the
@@ -137,14 +136,10 @@ func forcedStrategy() ReadStrategy {
 // listing of deleted domains when the client has one (DeletedLister) and
 // more than one wave of lookups would be needed (always with --all); a name
 // in neither listing is not found. Otherwise they are looked up.
-func fetch(ctx context.Context, o Options, domains []whmcsdb.Domain) (map[string]registrar.Result, error) {
-	want := make([]string, 0, len(domains))
-	seen := map[string]bool{}
-	for _, d := range domains {
-		if n := lookupName(d.Name); n != "" && !seen[n] {
-			seen[n] = true
-			want = append(want, n)
-		}
+func fetch(ctx context.Context, o Options, want []string) (map[string]registrar.Result, error) {
+	seen := make(map[string]bool, len(want))
+	for _, n := range want {
+		seen[n] = true
 	}
 	if err := o.Registrar.Login(ctx); err != nil {
 		return nil, err

@@ -30,7 +30,14 @@ type GuardResult struct {
 // least MinMassChangeDomains domains would. force lets it through; the
 // result then says Forced with the same reason.
 func Guard(plans []DomainPlan, s Settings, force bool) GuardResult {
-	g := GuardResult{Total: len(plans)}
+	return GuardN(plans, len(plans), s, force)
+}
+
+// GuardN is Guard over a batch of total domains of which plans are the
+// ones not in step (an --all run keeps no plan for a domain in step; such
+// a plan is never suspicious).
+func GuardN(plans []DomainPlan, total int, s Settings, force bool) GuardResult {
+	g := GuardResult{Total: max(total, len(plans))}
 	for _, p := range plans {
 		leave := p.Status != nil && p.Status.Old == StatusActive && p.Status.New != StatusActive
 		back := p.Expiry != nil && p.Expiry.Backwards()

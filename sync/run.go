@@ -144,18 +144,43 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.All {
 		q.Interval, q.Limit = 0, 0
 	}
-	domains, err := o.DB.SelectBatch(ctx, q)
+	// The selection. A batch (or --domain) is read whole. --all reads only
+	// ids and names first, and the domains themselves in chunks of
+	// AllChunk after the registrar has been read, keeping only the plans
+	// that change or report something: memory stays flat in the portfolio
+	// size (BENCHMARKS.md).
+	var (
+		domains []whmcsdb.Domain
+		names   []whmcsdb.DomainName
+		err     error
+	)
+	if o.All {
+		names, err = o.DB.SelectNames(ctx, q)
+	} else {
+		domains, err = o.DB.SelectBatch(ctx, q)
+		names = make([]whmcsdb.DomainName, len(domains))
+		for i, d := range domains {
+			names[i] = whmcsdb.DomainName{ID: d.ID, Name: d.Name}
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
-	o.Logger.Debug("batch selected", "domains", len(domains), "all", o.All, "names", len(o.Names))
+	selected := len(names)
+	want, dups := selectionNames(names)
+	var maxID int64
+	if len(names) > 0 {
+		maxID = names[len(names)-1].ID
+	}
+	names = nil // (not needed any more: let a large --all selection go)
+	o.Logger.Debug("batch selected", "domains", selected, "all", o.All, "names", len(o.Names))
 	reportMissingNames(rep, o.Names, domains, module)
 	if o.Names == nil {
 		if err := reportInvalidStatuses(ctx, o.DB, rep, modules); err != nil {
 			return nil, err
 		}
 	}
-	rep.Totals.Selected = len(domains)
+	rep.Totals.Selected = selected
 
 	finish := func() (*Result, error) {
 		rep.Duration = time.Since(started)
@@ -169,7 +194,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 		return res, nil
 	}
-	if len(domains) == 0 {
+	if selected == 0 {
 		return finish()
 	}
 
@@ -179,7 +204,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if !o.Deadline.IsZero() {
 		fctx, cancelFetch = context.WithDeadline(ctx, o.Deadline)
 	}
-	results, err := fetch(fctx, o, domains)
+	results, err := fetch(fctx, o, want)
 	cancelFetch()
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
@@ -188,24 +213,72 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		if ctx.Err() == nil && errors.Is(fctx.Err(), context.DeadlineExceeded) { // (cancelFetch above leaves Canceled otherwise)
 			// The --timeout deadline passed while reading the registrar:
 			// nothing is applied from an incomplete read.
-			res.TimedOut, res.NotStarted = true, len(domains)
-			rep.AddNotice(fmt.Sprintf("stopped at the --timeout deadline while reading the registrar: nothing applied; the %d domains of this batch stay due for the next run", len(domains)))
-			rep.Totals.Skipped = len(domains)
+			res.TimedOut, res.NotStarted = true, selected
+			rep.AddNotice(fmt.Sprintf("stopped at the --timeout deadline while reading the registrar: nothing applied; the %d domains of this batch stay due for the next run", selected))
+			rep.Totals.Skipped = selected
 			return finish()
 		}
 		res.AccountErr = err
 		rep.AddError("("+module+" account)", err.Error())
-		rep.Totals.Failed = len(domains)
+		rep.Totals.Failed = selected
 		return finish()
 	}
 
+	// Plan. With --all, a plan with nothing to apply, push or report is
+	// kept as its id only (its last_sync is recorded with the others').
 	today := civil.DateOf(o.Now.In(loc))
-	plans := make([]DomainPlan, len(domains))
-	for i, d := range domains {
-		plans[i] = Plan(d, results[lookupName(d.Name)], o.Settings, today)
+	var (
+		plans        []DomainPlan
+		quiet        []int64 // --all: checked, nothing to do
+		quietChecked int     // of those, found at the registrar
+		contactDoms  []whmcsdb.Domain
+	)
+	_, canContacts := o.Registrar.(registrar.Contacts)
+	wantContacts := canContacts && o.Contacts != ContactsOff
+	planOne := func(d whmcsdb.Domain) {
+		key := lookupName(d.Name)
+		p := Plan(d, results[key], o.Settings, today)
+		if ids := dups[key]; len(ids) > 1 {
+			p = duplicatePlan(p, ids)
+		}
+		if !o.All {
+			plans = append(plans, p)
+			return
+		}
+		if wantContacts {
+			if r := results[key]; r.Found && strings.TrimSpace(r.Record.Registrant) != "" {
+				contactDoms = append(contactDoms, d)
+			}
+		}
+		if p.quiet() {
+			quiet = append(quiet, d.ID)
+			if p.Record != nil {
+				quietChecked++
+			}
+			return
+		}
+		plans = append(plans, p)
 	}
-	holdDuplicates(plans, domains)
-	g := Guard(plans, o.Settings, o.Force)
+	if o.All {
+		if err := eachChunk(ctx, o.DB, q, maxID, func(d whmcsdb.Domain) {
+			// A row renamed after the names were read has no registrar
+			// reply: it is left for the next run.
+			if key := lookupName(d.Name); key != "" {
+				if _, ok := results[key]; !ok {
+					return
+				}
+			}
+			planOne(d)
+		}); err != nil {
+			return nil, err
+		}
+	} else {
+		for _, d := range domains {
+			planOne(d)
+		}
+		contactDoms = domains
+	}
+	g := GuardN(plans, len(plans)+len(quiet), o.Settings, o.Force)
 	if g.Reason != "" {
 		rep.AddNotice(g.Reason)
 		o.Logger.Warn(g.Reason)
@@ -217,8 +290,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	res.Plans = plans
 
 	outcomes := make([]outcome, len(plans))
+	rep.Totals.Checked += quietChecked
 	if !o.DryRun && !g.Held {
-		if err := apply(ctx, o, table, plans, outcomes, res); err != nil {
+		if err := apply(ctx, o, table, plans, quiet, outcomes, res); err != nil {
 			// What was committed so far is consistent; still say what was done.
 			buildReport(rep, plans, outcomes, o.DryRun)
 			return res, err
@@ -227,7 +301,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	buildReport(rep, plans, outcomes, o.DryRun || g.Held)
 	// Registrant contacts (contacts.go): on a dry run or a held batch they
 	// are compared and reported only.
-	if err := syncContacts(ctx, o, domains, results, res, o.DryRun || g.Held); err != nil {
+	if err := syncContacts(ctx, o, contactDoms, results, res, o.DryRun || g.Held); err != nil {
 		return res, err
 	}
 	if res.TimedOut {
@@ -236,25 +310,70 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	return finish()
 }
 
-// holdDuplicates turns the plans of a name that more than one WHMCS row of
-// the batch holds into one error row each: which row is billed is for a
-// person to decide.
-func holdDuplicates(plans []DomainPlan, domains []whmcsdb.Domain) {
-	rows := map[string][]int64{}
-	for _, d := range domains {
-		if n := lookupName(d.Name); n != "" {
-			rows[n] = append(rows[n], d.ID)
+// AllChunk is how many domains an --all run reads from WHMCS at a time.
+var AllChunk = 5000
+
+// eachChunk reads the domains q selects with ids up to maxID, in id order,
+// AllChunk at a time (each chunk with its unpaid invoice items), and calls
+// fn for each; only one chunk is in memory at a time.
+func eachChunk(ctx context.Context, db *whmcsdb.DB, q whmcsdb.BatchQuery, maxID int64, fn func(whmcsdb.Domain)) error {
+	q.ByID, q.AfterID, q.Limit = true, 0, max(1, AllChunk)
+	for {
+		chunk, err := db.SelectBatch(ctx, q)
+		if err != nil {
+			return err
 		}
+		for _, d := range chunk {
+			if d.ID > maxID {
+				return nil // added after the names were read: next run
+			}
+			fn(d)
+		}
+		if len(chunk) < q.Limit {
+			return nil
+		}
+		q.AfterID = chunk[len(chunk)-1].ID
 	}
-	for i, d := range domains {
-		ids := rows[lookupName(d.Name)]
-		if len(ids) < 2 {
+}
+
+// selectionNames returns the distinct registrar names (lookupName) of the
+// selection, in order, and for each name that more than one row holds,
+// those rows' ids.
+func selectionNames(rows []whmcsdb.DomainName) (want []string, dups map[string][]int64) {
+	first := make(map[string]int64, len(rows))
+	dups = map[string][]int64{}
+	for _, r := range rows {
+		n := lookupName(r.Name)
+		if n == "" {
 			continue
 		}
-		p := DomainPlan{Domain: d, Name: plans[i].Name, UnicodeName: plans[i].UnicodeName}
-		p.errorf("WHMCS holds this domain %d times (tbldomains ids %v); nothing changed", len(ids), ids)
-		plans[i] = p
+		id, seen := first[n]
+		switch {
+		case !seen:
+			first[n] = r.ID
+			want = append(want, n)
+		case len(dups[n]) == 0:
+			dups[n] = []int64{id, r.ID}
+		default:
+			dups[n] = append(dups[n], r.ID)
+		}
 	}
+	return want, dups
+}
+
+// duplicatePlan turns the plan of a name that more than one WHMCS row of
+// the selection holds (ids) into one error row: which row is billed is for
+// a person to decide.
+func duplicatePlan(p DomainPlan, ids []int64) DomainPlan {
+	q := DomainPlan{Domain: p.Domain, Name: p.Name, UnicodeName: p.UnicodeName}
+	q.errorf("WHMCS holds this domain %d times (tbldomains ids %v); nothing changed", len(ids), ids)
+	return q
+}
+
+// quiet reports whether the plan has nothing to apply, send, log or
+// report: the domain is in step.
+func (p DomainPlan) quiet() bool {
+	return !p.HasDBChange() && !p.Changed() && len(p.Notes) == 0 && len(p.Errors) == 0
 }
 
 // lookupName is the key a domain's registrar result is stored under.
@@ -314,11 +433,15 @@ type outcome struct {
 // its last_sync), one multi-row last_sync statement for the rest, then the
 // registrar pushes. A database error stops the run; a registrar account
 // failure stops the pushes with one error.
-func apply(ctx context.Context, o Options, table string, plans []DomainPlan, outs []outcome, res *Result) error {
+func apply(ctx context.Context, o Options, table string, plans []DomainPlan, quiet []int64, outs []outcome, res *Result) error {
 	now := o.Now
-	var unchanged []int64
+	unchanged := append([]int64(nil), quiet...)
+	total := len(quiet) + len(plans)
 	if err := o.checkLock(ctx, "writing to WHMCS"); err != nil {
 		return err
+	}
+	if o.Progress != nil && len(quiet) > 0 {
+		o.Progress(len(quiet), total)
 	}
 	for i, p := range plans {
 		if o.pastDeadline() {
@@ -332,7 +455,7 @@ func apply(ctx context.Context, o Options, table string, plans []DomainPlan, out
 		if !p.HasDBChange() {
 			unchanged = append(unchanged, p.Domain.ID)
 			if o.Progress != nil {
-				o.Progress(i+1, len(plans))
+				o.Progress(len(quiet)+i+1, total)
 			}
 			continue
 		}
@@ -351,7 +474,7 @@ func apply(ctx context.Context, o Options, table string, plans []DomainPlan, out
 			return fmt.Errorf("%s: %w", p.UnicodeName, err)
 		}
 		if o.Progress != nil {
-			o.Progress(i+1, len(plans))
+			o.Progress(len(quiet)+i+1, total)
 		}
 	}
 	if err := o.checkLock(ctx, "recording last_sync"); err != nil {

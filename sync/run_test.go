@@ -163,3 +163,72 @@ func TestRunAccountFailure(t *testing.T) {
 		t.Errorf("failed %d, want 2", res.Report.Totals.Failed)
 	}
 }
+
+// --all reads WHMCS in chunks of AllChunk: the plan, the report, the
+// duplicate check and the mass-change guard are those of the whole
+// selection, whatever the chunk size.
+func TestRunAllChunks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("MariaDB")
+	}
+	defer func(n int) { AllChunk = n }(AllChunk)
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	setup := func(t *testing.T) *rtEnv {
+		e := newRTEnv(t)
+		e.add(t, 8)
+		// r3 is in step; r2 is held by a second row in a later chunk.
+		e.op.Update(opsim.FirstGeneratedID+2, func(d *opsim.Domain) { d.RenewalDate = "2027-03-01 00:00:00" })
+		whmcstest.InsertDomain(t, e.seed, whmcstest.DomainRow{UserID: 4, Domain: "R2.com", Registrar: "openprovider",
+			RegistrationDate: "2020-01-01", ExpiryDate: "2027-03-01", NextDueDate: "2027-02-15", NextInvoiceDate: "2027-02-15"})
+		return e
+	}
+	all := func(o *Options) { o.All = true }
+	dry := func(o *Options) { o.All, o.DryRun = true, true }
+
+	AllChunk = 1000
+	whole := setup(t).run(t, now, dry)
+	AllChunk = 3
+	e := setup(t)
+	chunked := e.run(t, now, dry)
+	if fmt.Sprint(chunked.Report.Sections) != fmt.Sprint(whole.Report.Sections) || chunked.Report.Totals != whole.Report.Totals {
+		t.Errorf("dry run in chunks of 3:\n%v %+v\nin one chunk:\n%v %+v", chunked.Report.Sections, chunked.Report.Totals, whole.Report.Sections, whole.Report.Totals)
+	}
+	if tot := chunked.Report.Totals; tot.Selected != 9 || tot.Checked != 7 || tot.Changed != 6 || tot.Failed != 2 {
+		t.Errorf("totals %+v; want 9 selected, 7 checked (r3 in step included, not the r2 rows), 6 changed, 2 failed (r2 twice)", tot)
+	}
+	var dupRows int
+	for _, p := range chunked.Plans {
+		for _, msg := range p.Errors {
+			if strings.Contains(msg, "holds this domain 2 times") {
+				dupRows++
+			}
+		}
+	}
+	if dupRows != 2 {
+		t.Errorf("%d duplicate rows across chunks; want 2 (ids 2 and 9)", dupRows)
+	}
+
+	res := e.run(t, now, all)
+	if res.Applied != 6 {
+		t.Errorf("applied %d; want 6", res.Applied)
+	}
+	if n := whmcstest.Scalar(t, e.seed, "SELECT COUNT(*) FROM tbldomains WHERE expirydate = '2027-04-01'"); n != "6" {
+		t.Errorf("%s domains moved to 2027-04-01; want 6", n)
+	}
+	// Every domain but the duplicates has its last_sync, the one in step
+	// included (recorded with the unchanged ones).
+	if n := whmcstest.Scalar(t, e.seed, "SELECT COUNT(*) FROM "+whmcsdb.SyncTableName("openprovider")); n != "9" {
+		t.Errorf("%s last_sync rows; want 9", n)
+	}
+
+	// The guard counts the whole selection: every domain leaving Active
+	// across three chunks holds them all.
+	e = setup(t)
+	for _, d := range e.op.Domains() {
+		e.op.Update(d.ID, func(d *opsim.Domain) { d.Status = "DEL" })
+	}
+	held := e.run(t, now, all)
+	if !held.Held || held.Applied != 0 {
+		t.Errorf("every domain leaving Active over 3 chunks: held %v, applied %d", held.Held, held.Applied)
+	}
+}

@@ -39,6 +39,10 @@ type BatchQuery struct {
 	// module name (Registrar, else Registrars[0]). A missing table means no
 	// domain was ever synced.
 	SyncTable string
+	// ByID orders SelectBatch by id alone and selects only ids above
+	// AfterID: --all reads its selection in chunks of Limit this way.
+	ByID    bool
+	AfterID int64
 }
 
 // Item types that bill a domain (tblinvoiceitems.type), besides DomainAddon*.
@@ -215,9 +219,14 @@ func (db *DB) SelectBatch(ctx context.Context, q BatchQuery) ([]Domain, error) {
 	query := "SELECT d.`id`, d.`userid`, d.`domain`, d.`registrar`, d.`status`, " +
 		"d.`registrationdate`, d.`expirydate`, d.`nextduedate`, d.`nextinvoicedate`, " +
 		"d.`donotrenew`, d.`idprotection`, " + b.lastSync + " AS last_sync " +
-		"FROM " + b.from + " WHERE " + b.where +
-		" ORDER BY " + neverSynced(b.lastSync) + " DESC, last_sync ASC, d.`id` ASC"
+		"FROM " + b.from + " WHERE " + b.where
 	args := b.args
+	if q.ByID {
+		query += " AND d.`id` > ? ORDER BY d.`id` ASC"
+		args = append(args, q.AfterID)
+	} else {
+		query += " ORDER BY " + neverSynced(b.lastSync) + " DESC, last_sync ASC, d.`id` ASC"
+	}
 	if q.Names == nil && q.Limit > 0 {
 		query += " LIMIT ?"
 		args = append(args, q.Limit)
@@ -242,6 +251,48 @@ func (db *DB) SelectBatch(ctx context.Context, q BatchQuery) ([]Domain, error) {
 	rows.Close()
 	if err := db.loadUnpaidItems(ctx, out); err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// DomainName is a selected domain's id and name as stored.
+type DomainName struct {
+	ID   int64
+	Name string
+}
+
+// SelectNames returns the id and name of every domain q selects (Limit
+// and the ByID options ignored), in id order, with one query: what an
+// --all run needs to read the registrar before it reads the domains
+// themselves in chunks.
+func (db *DB) SelectNames(ctx context.Context, q BatchQuery) ([]DomainName, error) {
+	exists, err := db.tableExists(ctx, q.syncTable())
+	if err != nil {
+		return nil, err
+	}
+	b, err := q.build(db.loc, exists)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.sql.QueryContext(ctx, "SELECT d.`id`, d.`domain` FROM "+b.from+" WHERE "+b.where+" ORDER BY d.`id` ASC", b.args...)
+	if err != nil {
+		return nil, fmt.Errorf("selecting the domain names: %w", err)
+	}
+	defer rows.Close()
+	var out []DomainName
+	for rows.Next() {
+		var (
+			d    DomainName
+			name sql.NullString
+		)
+		if err := rows.Scan(&d.ID, &name); err != nil {
+			return nil, fmt.Errorf("selecting the domain names: %w", err)
+		}
+		d.Name = name.String
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("selecting the domain names: %w", err)
 	}
 	return out, nil
 }

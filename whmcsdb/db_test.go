@@ -219,6 +219,40 @@ func TestSelectBatch(t *testing.T) {
 		})
 	}
 
+	t.Run("--all: names in id order, then the domains by id in chunks", func(t *testing.T) {
+		q := BatchQuery{Registrar: "openprovider", Statuses: both, Now: now}
+		ids, err := e.db.SelectNames(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fromNames []string
+		for i, d := range ids {
+			fromNames = append(fromNames, d.Name)
+			if i > 0 && d.ID <= ids[i-1].ID {
+				t.Errorf("SelectNames not in id order: %v", ids)
+			}
+		}
+		if got := slices.Sorted(slices.Values(fromNames)); !slices.Equal(got, []string{"a.com", "b.com", "c.com", "d.com", "g.com", "h.com"}) {
+			t.Errorf("SelectNames = %v", ids)
+		}
+		q.ByID, q.Limit = true, 4
+		var chunked []string
+		for chunks := 1; ; chunks++ {
+			got, err := e.db.SelectBatch(context.Background(), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			chunked = append(chunked, names(got)...)
+			if len(got) < q.Limit || chunks > 3 {
+				break
+			}
+			q.AfterID = got[len(got)-1].ID
+		}
+		if !slices.Equal(chunked, fromNames) {
+			t.Errorf("by id in chunks of 4: %v; want %v", chunked, fromNames)
+		}
+	})
+
 	t.Run("last_sync read in the WHMCS zone", func(t *testing.T) {
 		got, err := e.db.SelectBatch(context.Background(), BatchQuery{Registrar: "openprovider", Statuses: both, Now: now, Names: []string{"b.com", "d.com"}})
 		if err != nil {
