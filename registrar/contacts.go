@@ -42,4 +42,11 @@ type Contacts interface {
 	// SetDomainContacts points the domain's roles at the given contact ids;
 	// roles not in the map are left unchanged.
 	SetDomainContacts(ctx context.Context, rec Record, ids map[ContactRole]string) error
+	// DomainsUsingContact lists every domain in the registrar account (the
+	// whole portfolio, not a batch) that uses the contact in any role
+	// (registrant, admin, tech): names in NormalizeName's ASCII form, each
+	// once. It is all or nothing: a listing that could not be read
+	// completely is an error, never a shorter list. Errors keep their Kind,
+	// so account-level failures are recognised.
+	DomainsUsingContact(ctx context.Context, id string) ([]string, error)
 }

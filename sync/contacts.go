@@ -184,14 +184,19 @@ type ContactPlan struct {
 	ContactID string
 	ClientID  int64
 	Uses      []ContactUse // the client's domains with this registrant, batch order
-	// Clients is how many WHMCS clients' domains use the contact (batch
-	// plus listing); more than one means it is never changed.
+	// Clients is how many WHMCS clients' domains use the contact (the
+	// batch's, and for a change the registrar's whole portfolio, see
+	// CheckContactUsers); more than one means it is never changed.
 	Clients int
 	Diffs   []ContactDiff
 	Action  ContactAction
 	// Why says why a difference is not acted on (report only in update or
 	// replace mode); "" otherwise.
 	Why string
+	// Err is why a change was not attempted because a check of it failed
+	// (the registrar's listing of the domains using the contact); reported
+	// as an error. nil otherwise.
+	Err error
 	// Want is what UpdateContact or CreateContact sends.
 	Want registrar.Contact
 }
@@ -293,6 +298,105 @@ func PlanContacts(mode ContactMode, uses []ContactUse, have map[string]registrar
 	return out
 }
 
+// ContactUsers is what the registrar says about one contact: every domain
+// of the account that uses it, in any role (ASCII names), or why that
+// could not be listed.
+type ContactUsers struct {
+	Domains []string
+	Err     error
+}
+
+// CheckContactUsers decides whether each planned change (update or
+// replace) may go ahead, given the registrar's whole portfolio: every
+// domain using the contact must be a WHMCS domain of the plan's client
+// only. users holds, by contact id, what the registrar listed; owners, by
+// ASCII domain name, the WHMCS clients holding each listed name (a name
+// absent from it is not in WHMCS). A change is turned into a report-only
+// plan (nothing sent) when:
+//   - the contact was not listed (Why), or its listing failed (Err);
+//   - the listing misses a batch domain known to use the contact: it
+//     cannot be trusted to be complete (Why);
+//   - a domain of another WHMCS client uses it (Why, Clients counts them);
+//   - a domain WHMCS does not hold uses it: its owner is unknown (Why).
+//
+// Other plans are returned as they are; plans is not modified.
+func CheckContactUsers(plans []ContactPlan, users map[string]ContactUsers, owners map[string][]int64) []ContactPlan {
+	out := slices.Clone(plans)
+	for i, p := range out {
+		if p.Action != ContactUpdate && p.Action != ContactReplace {
+			continue
+		}
+		refuse := func(why string, err error) {
+			out[i].Action, out[i].Want, out[i].Why, out[i].Err = ContactReport, registrar.Contact{}, why, err
+		}
+		u, listed := users[p.ContactID]
+		if !listed {
+			refuse(fmt.Sprintf("the registrar's portfolio was not checked for other domains using contact %s (the run stopped first); it is not changed", p.ContactID), nil)
+			continue
+		}
+		if u.Err != nil {
+			refuse("", fmt.Errorf("the domains using contact %s could not be listed at the registrar, so it is not changed: %w", p.ContactID, u.Err))
+			continue
+		}
+		listedNames := map[string]bool{}
+		for _, n := range u.Domains {
+			listedNames[lookupName(n)] = true
+		}
+		var missing []string
+		for _, use := range p.Uses {
+			if !listedNames[lookupName(use.Record.Name)] {
+				missing = append(missing, use.Domain)
+			}
+		}
+		if len(missing) > 0 {
+			refuse(fmt.Sprintf("the registrar's list of the domains using contact %s does not name %s, which uses it: the list is incomplete, so the contact is not changed",
+				p.ContactID, nameList(missing)), nil)
+			continue
+		}
+		others := map[int64]bool{}
+		var otherNames, unknown []string
+		for _, n := range u.Domains {
+			ids, inWHMCS := owners[n]
+			if !inWHMCS || len(ids) == 0 {
+				unknown = append(unknown, displayName(n))
+				continue
+			}
+			foreign := false
+			for _, id := range ids {
+				if id != p.ClientID {
+					others[id], foreign = true, true
+				}
+			}
+			if foreign {
+				otherNames = append(otherNames, displayName(n))
+			}
+		}
+		var whys []string
+		if len(others) > 0 {
+			out[i].Clients = max(p.Clients, 1+len(others))
+			whys = append(whys, fmt.Sprintf("contact %s is used by domains of %d WHMCS clients (found in the registrar's portfolio, of another client: %s); a shared contact is never changed",
+				p.ContactID, out[i].Clients, nameList(otherNames)))
+		}
+		if len(unknown) > 0 {
+			whys = append(whys, fmt.Sprintf("contact %s is also used by %d domain(s) at the registrar that WHMCS does not hold (%s): their owner is unknown, so the contact is never changed",
+				p.ContactID, len(unknown), nameList(unknown)))
+		}
+		if len(whys) > 0 {
+			refuse(strings.Join(whys, "; "), nil)
+		}
+	}
+	return out
+}
+
+// displayName is the Unicode form of a registrar's ASCII name for the
+// report (the name as given when it is not a valid one).
+func displayName(ascii string) string {
+	if _, uni, err := registrar.NormalizeName(ascii); err == nil {
+		return uni
+	}
+	return ascii
+}
+
 // ---- I/O: reading contacts and clients, writing, reporting. ----
 
 // contactUses picks the domains of the batch whose registrant is known.
@@ -313,9 +417,11 @@ func contactUses(domains []whmcsdb.Domain, results map[string]registrar.Result) 
 }
 
 // syncContacts compares, and in update or replace mode changes, the
-// registrant contacts of the batch. planned: nothing is written (dry run or
-// held batch). The returned error is a database failure; registrar
-// failures are report rows (an account-level one also res.AccountErr).
+// registrant contacts of the batch. Before a change it asks the registrar
+// which domains of the whole account use the contact (checkContactUsers).
+// planned: nothing is written and nothing more is asked (dry run or held
+// batch). The returned error is a database failure; registrar failures are
+// report rows (an account-level one also res.AccountErr).
 func syncContacts(ctx context.Context, o Options, domains []whmcsdb.Domain, results map[string]registrar.Result, res *Result, planned bool) error {
 	cr, ok := o.Registrar.(registrar.Contacts)
 	if o.Contacts == ContactsOff || !ok || res.AccountErr != nil || o.pastDeadline() {
@@ -389,6 +495,13 @@ func syncContacts(ctx context.Context, o Options, domains []whmcsdb.Domain, resu
 	}
 
 	plans := PlanContacts(o.Contacts, uses, have, clients, ContactClients(uses, nil))
+	if !planned {
+		// Only a run that changes contacts asks the registrar who else uses
+		// them: report mode, a dry run and a held batch send nothing more.
+		if plans, err = checkContactUsers(ctx, o, cr, plans, res); err != nil {
+			return err
+		}
+	}
 	outcome := make([]error, len(plans))
 	done := make([]bool, len(plans))
 	if !planned {
@@ -396,6 +509,83 @@ func syncContacts(ctx context.Context, o Options, domains []whmcsdb.Domain, resu
 	}
 	reportContacts(rep, plans, outcome, done, planned)
 	return nil
+}
+
+// checkContactUsers lists, for each contact a plan would change, every
+// domain of the registrar account using it (each contact once, at the
+// client's concurrency), reads the WHMCS clients holding those domains in
+// one query, and lets CheckContactUsers decide. An account-level failure
+// is one error row and res.AccountErr, and no contact is changed. The
+// returned error is a database failure or the run's context ending.
+func checkContactUsers(ctx context.Context, o Options, cr registrar.Contacts, plans []ContactPlan, res *Result) ([]ContactPlan, error) {
+	var ids []string
+	for _, p := range plans {
+		if (p.Action == ContactUpdate || p.Action == ContactReplace) && !slices.Contains(ids, p.ContactID) {
+			ids = append(ids, p.ContactID)
+		}
+	}
+	if len(ids) == 0 {
+		return plans, nil
+	}
+	conc := 4
+	if c, ok := o.Registrar.(interface{ Concurrency() int }); ok && c.Concurrency() > 0 {
+		conc = c.Concurrency()
+	}
+	users := map[string]ContactUsers{}
+	var mu stdsync.Mutex
+	var accountErr error
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(conc)
+	for _, id := range ids {
+		g.Go(func() error {
+			if gctx.Err() != nil || o.pastDeadline() {
+				return nil // not listed: not changed
+			}
+			names, err := cr.DomainsUsingContact(gctx, id)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && registrar.IsAccountLevel(err) {
+				if accountErr == nil {
+					accountErr = err
+				}
+				return err // stops the other listings
+			}
+			users[id] = ContactUsers{Domains: names, Err: err}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	if accountErr != nil {
+		if res.AccountErr == nil {
+			res.AccountErr = accountErr
+		}
+		res.Report.AddError("("+o.Registrar.Name()+" account)", "registrant contacts not changed: "+accountErr.Error())
+		out := slices.Clone(plans)
+		for i := range out {
+			if out[i].Action == ContactUpdate || out[i].Action == ContactReplace {
+				out[i].Action, out[i].Want = ContactReport, registrar.Contact{}
+			}
+		}
+		return out, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, u := range users {
+		if u.Err == nil {
+			names = append(names, u.Domains...)
+		}
+	}
+	owners := map[string][]int64{}
+	if len(names) > 0 {
+		slices.Sort(names)
+		var err error
+		if owners, err = o.DB.DomainOwners(ctx, slices.Compact(names)); err != nil {
+			return nil, err
+		}
+	}
+	return CheckContactUsers(plans, users, owners), nil
 }
 
 // writeContacts applies the update and replace plans, bounded by the
@@ -466,6 +656,8 @@ func reportContacts(rep *report.Report, plans []ContactPlan, outcome []error, do
 			switch {
 			case p.Why != "":
 				rep.AddAttention(u.Domain, "registrant contact not changed", p.Why)
+			case p.Err != nil:
+				rep.AddError(u.Domain, "registrant contact not changed: "+p.Err.Error())
 			case outcome[i] != nil:
 				rep.AddError(u.Domain, fmt.Sprintf("registrant contact not %sd at the registrar: %v", p.Action, outcome[i]))
 			case p.Action == ContactUpdate && (planned || done[i]):
@@ -481,13 +673,16 @@ func reportContacts(rep *report.Report, plans []ContactPlan, outcome []error, do
 		}
 		return did
 	}
+	// A dry run or held batch does not ask the registrar who else uses a
+	// contact (checkContactUsers); the notices say a real run does.
+	check := verb("", " A real run first checks the registrar's whole portfolio and changes no contact that a domain of another WHMCS client, or one WHMCS does not hold, also uses.")
 	if len(updated) > 0 {
-		rep.AddNotice(fmt.Sprintf("contacts: update: the registrant contact %s updated in place with the WHMCS client's details (name and company unchanged) for %s.",
-			verb("was", "would be"), nameList(updated)))
+		rep.AddNotice(fmt.Sprintf("contacts: update: the registrant contact %s updated in place with the WHMCS client's details (name and company unchanged) for %s.%s",
+			verb("was", "would be"), nameList(updated), check))
 	}
 	if len(replaced) > 0 {
 		rep.AddNotice(fmt.Sprintf("contacts: replace: a new registrant contact %s created from the WHMCS client and set as registrant of %s. "+
-			"Registries may treat this as an owner change and mail the old owner.", verb("was", "would be"), nameList(replaced)))
+			"Registries may treat this as an owner change and mail the old owner.%s", verb("was", "would be"), nameList(replaced), check))
 	}
 }
 

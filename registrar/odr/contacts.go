@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -167,6 +168,54 @@ func (c *Client) SetDomainContacts(ctx context.Context, rec registrar.Record, id
 	}
 	_, err = c.call(ctx, request{method: http.MethodPut, path: "/domain/" + ascii + "/", body: raw, domain: ascii})
 	return err
+}
+
+// DomainsUsingContact implements registrar.Contacts: the paged listing
+// GET /domain/?filter[contact]={id}&page=N&o[id]=ASC (the filter the ODR
+// WeFact module uses to find the domains a contact's update affects),
+// every page, the same paging as List. ODR's filter matches the contact in
+// any role. The names come back in listing order, each once. A row whose
+// name cannot be read, or a listing cut short, is an error: a shorter list
+// could hide a domain of another customer.
+func (c *Client) DomainsUsingContact(ctx context.Context, id string) ([]string, error) {
+	n, err := contactID("id", id)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Login(ctx); err != nil {
+		return nil, err
+	}
+	cid := strconv.FormatInt(n, 10)
+	label := "contact " + cid
+	filter := url.Values{"filter[contact]": {cid}}
+	seen := map[string]bool{}
+	var out []string
+	for page := 1; ; page++ {
+		p, err := c.listPage(ctx, page, filter, label)
+		if err != nil {
+			return nil, err
+		}
+		for i, rec := range p.Records {
+			if rec.Name == "" {
+				msg := fmt.Sprintf("listing of the domains using it: page %d: row %d has no domain name", page, i)
+				if rec.Invalid != nil {
+					msg += " (" + rec.Invalid.Error() + ")"
+				}
+				return nil, &registrar.Error{Kind: registrar.KindInvalidReply, Registrar: Name, Domain: label, Message: msg}
+			}
+			if !seen[rec.Name] {
+				seen[rec.Name] = true
+				out = append(out, rec.Name)
+			}
+		}
+		if !p.HasNext || len(p.Records) == 0 {
+			return out, nil
+		}
+		if page >= maxPages {
+			return nil, &registrar.Error{Kind: registrar.KindInvalidReply, Registrar: Name, Domain: label,
+				Message: fmt.Sprintf("listing of the domains using it: more than %d pages", maxPages)}
+		}
+	}
 }
 
 // Concurrency is the number of requests the client sends at once; callers

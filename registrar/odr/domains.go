@@ -78,29 +78,39 @@ type Page struct {
 
 // ListPage fetches one page (from 1) of GET /domain/?page=N&o[id]=ASC.
 func (c *Client) ListPage(ctx context.Context, page int) (Page, error) {
+	return c.listPage(ctx, page, nil, "")
+}
+
+// listPage fetches one page of the listing with extra query parameters
+// (filters, e.g. filter[contact]); label names what is listed in errors
+// ("" for the whole portfolio).
+func (c *Client) listPage(ctx context.Context, page int, filter url.Values, label string) (Page, error) {
 	if page < 1 {
 		return Page{}, fmt.Errorf("odr: page %d: pages start at 1", page)
 	}
 	q := url.Values{}
+	for k, vs := range filter {
+		q[k] = append([]string(nil), vs...)
+	}
 	q.Set("page", strconv.Itoa(page))
 	q.Set("o[id]", "ASC")
-	rp, err := c.call(ctx, request{method: http.MethodGet, path: "/domain/", query: q})
+	rp, err := c.call(ctx, request{method: http.MethodGet, path: "/domain/", query: q, domain: label})
 	if err != nil {
 		return Page{}, err
 	}
 	p, err := pageInfo(rp.header, page)
 	if err != nil {
-		return Page{}, &registrar.Error{Kind: registrar.KindInvalidReply, Registrar: Name, Message: fmt.Sprintf("page %d: %v", page, err)}
+		return Page{}, &registrar.Error{Kind: registrar.KindInvalidReply, Registrar: Name, Domain: label, Message: fmt.Sprintf("page %d: %v", page, err)}
 	}
 	rows, err := decodeList(rp.Response)
 	if err != nil {
-		return Page{}, &registrar.Error{Kind: registrar.KindInvalidReply, Registrar: Name, Message: fmt.Sprintf("page %d: %v", page, err)}
+		return Page{}, &registrar.Error{Kind: registrar.KindInvalidReply, Registrar: Name, Domain: label, Message: fmt.Sprintf("page %d: %v", page, err)}
 	}
 	p.Records = make([]registrar.Record, 0, len(rows))
 	for i, raw := range rows {
 		rec, _, ok := decodeDomain(raw, "")
 		if !ok {
-			return Page{}, &registrar.Error{Kind: registrar.KindInvalidReply, Registrar: Name,
+			return Page{}, &registrar.Error{Kind: registrar.KindInvalidReply, Registrar: Name, Domain: label,
 				Message: fmt.Sprintf("page %d: row %d is not a domain object: %s", page, i, clip(raw))}
 		}
 		p.Records = append(p.Records, rec)

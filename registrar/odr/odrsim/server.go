@@ -1,8 +1,9 @@
 // Package odrsim is a simulated Open Domain Registry REST API for tests and
 // the demo: signed login with a ±5 minute timestamp window and expiring
-// tokens, the paged domain listing with X-Pagination-* headers, domain
-// info, renew-on/off, domain contact updates and contacts, fault injection
-// and a request log. It never reaches the real registrar.
+// tokens, the paged domain listing with X-Pagination-* headers (and its
+// filter[contact]), domain info, renew-on/off, domain contact updates and
+// contacts, fault injection and a request log. It never reaches the real
+// registrar.
 package odrsim
 
 import (
@@ -393,6 +394,17 @@ func (s *Server) list(r *http.Request) reply {
 		page = n
 	}
 	ds := s.sorted()
+	// filter[contact]: the domains using the contact in any role
+	// (registrant, onsite or tech), as the ODR WeFact module asks for them.
+	if r.URL.Query().Has("filter[contact]") {
+		raw := r.URL.Query().Get("filter[contact]")
+		id, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
+		if err != nil || id <= 0 {
+			return reply{status: 400, body: map[string]any{"status": "error", "code": 400,
+				"response": map[string]any{"message": "Validation failed", "data": map[string]any{"filter[contact]": "must be a contact id"}}}}
+		}
+		ds = slices.DeleteFunc(ds, func(d *Domain) bool { return d.Registrant != id && d.Onsite != id && d.Tech != id })
+	}
 	per := s.opts.PerPage
 	pages := max(1, (len(ds)+per-1)/per)
 	rows := []any{}
