@@ -102,4 +102,18 @@ func TestSyncE2EODRContactSharedOutsideBatch(t *testing.T) {
 	if n := contactPuts("3001"); n != 0 {
 		t.Errorf("contact 3001 written by the control run")
 	}
+
+	// --all reads the listing, which carries no contacts: the report says
+	// they were not compared, and no contact is read or written.
+	before := len(sim.Requests())
+	code, stdout, stderr = e.run("--registrar", "odr", "--report", "text", "--all")
+	if code != 0 {
+		t.Fatalf("--all: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	mustContain(t, "--all stdout", stdout, "registrant contacts were not compared", "--all run")
+	for _, r := range sim.Requests()[before:] {
+		if strings.HasPrefix(r.Path, "/contact/") {
+			t.Errorf("--all sent %s %s", r.Method, r.Path)
+		}
+	}
 }

@@ -278,6 +278,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 		contactDoms = domains
 	}
+	if o.All && wantContacts && len(contactDoms) == 0 {
+		rep.AddNotice("registrant contacts were not compared: the " + module + " listing that an --all run reads carries no contacts; the batch runs compare them")
+	}
 	g := GuardN(plans, len(plans)+len(quiet), o.Settings, o.Force)
 	if g.Reason != "" {
 		rep.AddNotice(g.Reason)
