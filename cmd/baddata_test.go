@@ -7,6 +7,7 @@ package cmd
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	stdsync "sync"
 	"testing"
@@ -274,5 +275,77 @@ func TestLockLostMidRun(t *testing.T) {
 	}
 	if changed, _ := plainState(t, e); changed != 5 {
 		t.Errorf("next run: %d of 5 changed", changed)
+	}
+}
+
+// TestLockLostDuringPushes: the run lock's connection killed when the first
+// registrar write arrives: the run stops starting registrar writes (only
+// those already in flight finish), exits 1, and the next run sends each
+// remaining write once (--all: the domains are not due again before
+// update_interval).
+func TestLockLostDuringPushes(t *testing.T) {
+	t.Parallel()
+	const n = 12
+	e := newE2E(t, e2eOptions{})
+	for i := 1; i <= n; i++ {
+		name := fmt.Sprintf("p%02d.com", i)
+		e.domain(whmcstest.DomainRow{Domain: name, RegistrationDate: "2020-01-10",
+			ExpiryDate: "2027-03-01", NextDueDate: "2027-02-15", NextInvoiceDate: "2027-02-15"})
+		e.opDomain(name, "ACT", "2027-03-01", "off") // only the auto-renew differs
+	}
+	lockName := whmcsdb.LockName(e.query("SELECT DATABASE()")[0], "sync")
+	var once stdsync.Once
+	killed := make(chan string, 1)
+	e.op.SetHook(func(r opsim.Request) {
+		if r.Method != "PUT" {
+			return
+		}
+		once.Do(func() {
+			holder := e.query("SELECT IS_USED_LOCK(?)", lockName)[0]
+			if _, err := e.db.Exec("KILL CONNECTION " + holder); err != nil {
+				killed <- err.Error()
+				return
+			}
+			killed <- ""
+		})
+	})
+	code, _, errOut := e.run()
+	if msg := <-killed; msg != "" {
+		t.Fatal(msg)
+	}
+	if code != 1 {
+		t.Fatalf("exit %d, want 1: %s", code, errOut)
+	}
+	mustContain(t, "stderr", errOut, "run lock was lost", "at the registrar")
+	first := e.puts()
+	if first >= n {
+		t.Errorf("%d registrar writes of %d sent after the lock was lost at the first", first, n)
+	}
+	t.Logf("%d of %d writes sent before the run stopped; stderr: %s", first, n, errOut)
+
+	// (Those domains' last_sync was recorded before the registrar writes:
+	// a batch run would check them again after update_interval; --all now.)
+	e.op.SetHook(nil)
+	if code, _, errOut := e.run("--all"); code != 0 {
+		t.Fatalf("next run: exit %d: %s", code, errOut)
+	}
+	okPuts := map[string]int{}
+	for _, r := range e.op.Requests() {
+		if r.Method == "PUT" && r.Status == 200 {
+			okPuts[r.Path]++
+		}
+	}
+	if len(okPuts) != n {
+		t.Errorf("%d domains written at the registrar after the next run, want %d", len(okPuts), n)
+	}
+	for path, c := range okPuts {
+		if c != 1 {
+			t.Errorf("%s written %d times", path, c)
+		}
+	}
+	for _, d := range e.op.Domains() {
+		if d.Autorenew != "default" {
+			t.Errorf("%s.%s: auto-renew %q after the next run", d.Domain.Name, d.Domain.Extension, d.Autorenew)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	stdsync "sync"
 	"time"
@@ -60,7 +61,8 @@ type Options struct {
 
 	// LockCheck, when set, returns an error once the run lock is lost (e.g.
 	// whmcsdb.Lock.Held). It is called before the apply phase and before
-	// each WHMCS write; an error stops the run before that write.
+	// each WHMCS and registrar write; an error stops the run before that
+	// write.
 	LockCheck func(ctx context.Context) error
 }
 
@@ -156,20 +158,19 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	)
 	if o.All {
 		names, err = o.DB.SelectNames(ctx, q)
-	} else {
-		domains, err = o.DB.SelectBatch(ctx, q)
-		names = make([]whmcsdb.DomainName, len(domains))
-		for i, d := range domains {
-			names[i] = whmcsdb.DomainName{ID: d.ID, Name: d.Name}
-		}
+	} else if domains, err = o.DB.SelectBatch(ctx, q); err == nil && len(domains) > 0 {
+		names, err = withOtherRows(ctx, o.DB, q, domains)
 	}
 	if err != nil {
 		return nil, err
 	}
 	selected := len(names)
+	if !o.All {
+		selected = len(domains)
+	}
 	want, dups := selectionNames(names)
 	var maxID int64
-	if len(names) > 0 {
+	if o.All && len(names) > 0 {
 		maxID = names[len(names)-1].ID
 	}
 	names = nil // (not needed any more: let a large --all selection go)
@@ -339,6 +340,39 @@ func eachChunk(ctx context.Context, db *whmcsdb.DB, q whmcsdb.BatchQuery, maxID 
 	}
 }
 
+// withOtherRows returns the batch's ids and names followed by those of
+// the other rows of the selection (any last_sync) that hold one of the
+// batch's names, so that a name held twice is caught even when the other
+// row is not due in this batch.
+func withOtherRows(ctx context.Context, db *whmcsdb.DB, q whmcsdb.BatchQuery, domains []whmcsdb.Domain) ([]whmcsdb.DomainName, error) {
+	names := make([]whmcsdb.DomainName, len(domains))
+	inBatch := make(map[int64]bool, len(domains))
+	q.Names = nil
+	for i, d := range domains {
+		names[i] = whmcsdb.DomainName{ID: d.ID, Name: d.Name}
+		inBatch[d.ID] = true
+		if strings.TrimSpace(d.Name) != "" {
+			q.Names = append(q.Names, d.Name)
+		}
+	}
+	all := q.Names
+	for len(all) > 0 { // (a few thousand names per query: placeholders are limited)
+		n := min(len(all), 5000)
+		q.Names, all = all[:n], all[n:]
+		rows, err := db.SelectNames(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			if !inBatch[r.ID] {
+				inBatch[r.ID] = true
+				names = append(names, r)
+			}
+		}
+	}
+	return names, nil
+}
+
 // selectionNames returns the distinct registrar names (lookupName) of the
 // selection, in order, and for each name that more than one row holds,
 // those rows' ids.
@@ -360,6 +394,9 @@ func selectionNames(rows []whmcsdb.DomainName) (want []string, dups map[string][
 		default:
 			dups[n] = append(dups[n], r.ID)
 		}
+	}
+	for _, ids := range dups {
+		slices.Sort(ids)
 	}
 	return want, dups
 }
@@ -518,6 +555,11 @@ func apply(ctx context.Context, o Options, table string, plans []DomainPlan, qui
 					res.NotStarted++
 					mu.Unlock()
 					return nil
+				}
+				// The run lock is checked before each registrar write too:
+				// a run that lost it stops writing anywhere.
+				if err := o.checkLock(gctx, "writing "+p.UnicodeName+" at the registrar"); err != nil {
+					return err
 				}
 				// The activity-log row goes in before the registrar write, so
 				// that a crash between the two cannot lose it; a refused

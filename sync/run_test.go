@@ -232,3 +232,37 @@ func TestRunAllChunks(t *testing.T) {
 		t.Errorf("every domain leaving Active over 3 chunks: held %v, applied %d", held.Held, held.Applied)
 	}
 }
+
+// A name that two rows hold is held in every batch, even when the other
+// row is not due in it.
+func TestRunDuplicateOutsideBatch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("MariaDB")
+	}
+	e := newRTEnv(t)
+	e.add(t, 3)
+	whmcstest.InsertDomain(t, e.seed, whmcstest.DomainRow{UserID: 4, Domain: "R1.com", Registrar: "openprovider",
+		RegistrationDate: "2020-01-01", ExpiryDate: "2027-03-01", NextDueDate: "2027-02-15", NextInvoiceDate: "2027-02-15"})
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	held := func(res *Result) (ids []int64) {
+		for _, p := range res.Plans {
+			for _, msg := range p.Errors {
+				if strings.Contains(msg, "holds this domain 2 times (tbldomains ids [1 4])") {
+					ids = append(ids, p.Domain.ID)
+				}
+			}
+		}
+		return ids
+	}
+	first := e.run(t, now, nil) // batch of 2: ids 1 and 2
+	if got := held(first); fmt.Sprint(got) != "[1]" || first.Applied != 1 {
+		t.Errorf("first batch (%s): held %v, applied %d; want [1] held and r2 applied", planNames(first), got, first.Applied)
+	}
+	second := e.run(t, now.Add(time.Minute), nil) // ids 3 and 4
+	if got := held(second); fmt.Sprint(got) != "[4]" || second.Applied != 1 {
+		t.Errorf("second batch (%s): held %v, applied %d; want [4] held and r3 applied", planNames(second), got, second.Applied)
+	}
+	if n := whmcstest.Scalar(t, e.seed, "SELECT COUNT(*) FROM tbldomains WHERE LOWER(domain) = 'r1.com' AND expirydate <> '2027-03-01'"); n != "0" {
+		t.Errorf("%s rows of the duplicated name changed", n)
+	}
+}

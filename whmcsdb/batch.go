@@ -261,16 +261,15 @@ type DomainName struct {
 	Name string
 }
 
-// SelectNames returns the id and name of every domain q selects (Limit
-// and the ByID options ignored), in id order, with one query: what an
+// SelectNames returns the id and name of every domain of the registrars
+// and statuses q selects, or of those of them named q.Names (Interval,
+// Limit and the ByID options ignored), in id order, with one query: what an
 // --all run needs to read the registrar before it reads the domains
-// themselves in chunks.
+// themselves in chunks, and what tells a batch which of its names other
+// rows hold too.
 func (db *DB) SelectNames(ctx context.Context, q BatchQuery) ([]DomainName, error) {
-	exists, err := db.tableExists(ctx, q.syncTable())
-	if err != nil {
-		return nil, err
-	}
-	b, err := q.build(db.loc, exists)
+	q.Interval = 0
+	b, err := q.build(db.loc, false) // (no interval: last_sync is not needed)
 	if err != nil {
 		return nil, err
 	}
