@@ -470,9 +470,11 @@ type outcome struct {
 }
 
 // apply writes each plan: one guarded transaction per changed domain (with
-// its last_sync), one multi-row last_sync statement for the rest, then the
-// registrar pushes. A database error stops the run; a registrar account
-// failure stops the pushes with one error.
+// its last_sync), one multi-row last_sync statement for the rest, and the
+// registrar pushes, each domain's started once its WHMCS rows are written
+// (or found unchanged). A database error stops the run (pushes not yet
+// started are not started); a registrar account failure stops the pushes
+// with one error.
 func apply(ctx context.Context, o Options, table string, plans []DomainPlan, quiet []int64, outs []outcome, res *Result) error {
 	now := o.Now
 	unchanged := append([]int64(nil), quiet...)
@@ -483,73 +485,113 @@ func apply(ctx context.Context, o Options, table string, plans []DomainPlan, qui
 	if o.Progress != nil && len(quiet) > 0 {
 		o.Progress(len(quiet), total)
 	}
+
+	// A domain's registrar writes start as soon as its WHMCS rows are
+	// written (or found unchanged), while the next domains are written:
+	// the loop below queues them, pushes() sends them.
+	var mu stdsync.Mutex // guards res, outs[i].pushed/pushErrors and accountErr once queued
+	var accountErr error
+	halted := false
+	queue := make(chan int, len(plans))
+	pushesDone := make(chan error, 1)
+	go func() { pushesDone <- pushes(ctx, o, plans, outs, res, queue, &mu, &accountErr, &halted) }()
+	stop := func(err error) error {
+		if err != nil {
+			// The run stops: writes not yet started are not started.
+			mu.Lock()
+			halted = true
+			mu.Unlock()
+		}
+		close(queue)
+		werr := <-pushesDone
+		if accountErr != nil {
+			res.AccountErr = accountErr
+			res.Report.AddError("("+o.Registrar.Name()+" account)", "registrar writes stopped: "+accountErr.Error())
+		}
+		if err != nil {
+			return err
+		}
+		return werr
+	}
+
 	for i, p := range plans {
 		if o.pastDeadline() {
 			// Not started: no write, no last_sync, no push; due next run.
 			for k := i; k < len(plans); k++ {
 				outs[k].notStarted = true
 			}
-			res.TimedOut, res.NotStarted = true, len(plans)-i
+			mu.Lock()
+			res.TimedOut = true
+			res.NotStarted += len(plans) - i
+			mu.Unlock()
 			break
 		}
 		if !p.HasDBChange() {
 			unchanged = append(unchanged, p.Domain.ID)
+			if len(p.Pushes) > 0 {
+				queue <- i
+			}
 			if o.Progress != nil {
 				o.Progress(len(quiet)+i+1, total)
 			}
 			continue
 		}
 		if err := o.checkLock(ctx, "writing "+p.UnicodeName); err != nil {
-			return err
+			return stop(err)
 		}
 		err := o.DB.Apply(ctx, p.Change(table, now))
 		switch {
 		case err == nil:
 			outs[i].applied = true
 			res.Applied++
+			if len(p.Pushes) > 0 {
+				queue <- i
+			}
 		case errors.Is(err, whmcsdb.ErrConflict):
 			outs[i].conflict = err
 			unchanged = append(unchanged, p.Domain.ID)
 		default:
-			return fmt.Errorf("%s: %w", p.UnicodeName, err)
+			return stop(fmt.Errorf("%s: %w", p.UnicodeName, err))
 		}
 		if o.Progress != nil {
 			o.Progress(len(quiet)+i+1, total)
 		}
 	}
 	if err := o.checkLock(ctx, "recording last_sync"); err != nil {
-		return err
+		return stop(err)
 	}
-	if err := o.DB.RecordLastSync(ctx, table, unchanged, now); err != nil {
-		return err
-	}
+	return stop(o.DB.RecordLastSync(ctx, table, unchanged, now))
+}
 
-	// Registrar pushes, bounded; the first account-level failure stops them.
+// pushes sends the registrar writes of the plans whose indexes arrive on
+// queue, at most o.PushConcurrency at a time, until queue is closed; the
+// first account-level failure (in *accountErr) stops them, and so does the
+// first database error or lost run lock, which is returned, and *halted
+// (the WHMCS writes stopped with an error). mu guards res, *accountErr,
+// *halted and the outcomes' push fields. Writes in flight finish.
+func pushes(ctx context.Context, o Options, plans []DomainPlan, outs []outcome, res *Result, queue <-chan int, mu *stdsync.Mutex, accountErr *error, halted *bool) error {
 	limit := o.PushConcurrency
 	if limit <= 0 {
 		limit = 4
 	}
-	var mu stdsync.Mutex
-	var accountErr error
 	eg, gctx := errgroup.WithContext(ctx)
 	eg.SetLimit(limit)
-	for i := range plans {
+	for i := range queue {
 		p := plans[i]
-		if len(p.Pushes) == 0 || outs[i].conflict != nil || outs[i].notStarted {
-			continue
-		}
+		mu.Lock()
 		outs[i].pushed = make([]bool, len(p.Pushes))
+		mu.Unlock()
 		for j, push := range p.Pushes {
 			eg.Go(func() error {
 				mu.Lock()
-				stop := accountErr != nil
+				stop := *accountErr != nil || *halted
 				mu.Unlock()
 				if stop || gctx.Err() != nil {
 					return nil
 				}
 				if o.pastDeadline() {
 					// Not started: the registrar still differs, so the next
-					// run plans this write again.
+					// run that selects the domain plans this write again.
 					mu.Lock()
 					res.TimedOut = true
 					res.NotStarted++
@@ -587,8 +629,8 @@ func apply(ctx context.Context, o Options, table string, plans []DomainPlan, qui
 				defer mu.Unlock()
 				if err != nil {
 					if registrar.IsAccountLevel(err) {
-						if accountErr == nil {
-							accountErr = err
+						if *accountErr == nil {
+							*accountErr = err
 						}
 						return nil
 					}
@@ -601,12 +643,7 @@ func apply(ctx context.Context, o Options, table string, plans []DomainPlan, qui
 			})
 		}
 	}
-	werr := eg.Wait()
-	if accountErr != nil {
-		res.AccountErr = accountErr
-		res.Report.AddError("("+o.Registrar.Name()+" account)", "registrar writes stopped: "+accountErr.Error())
-	}
-	return werr
+	return eg.Wait()
 }
 
 // buildReport turns the plans and what happened to them into report rows.
