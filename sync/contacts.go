@@ -477,10 +477,7 @@ func syncContacts(ctx context.Context, o Options, domains []whmcsdb.Domain, resu
 	}
 	_ = g.Wait()
 	if accountErr != nil {
-		if res.AccountErr == nil {
-			res.AccountErr = accountErr
-		}
-		rep.AddError("("+o.Registrar.Name()+" account)", "registrant contacts not compared: "+accountErr.Error())
+		accountFailure(o, res, "registrant contacts not compared", accountErr)
 		return nil
 	}
 	if err := ctx.Err(); err != nil {
@@ -556,10 +553,7 @@ func checkContactUsers(ctx context.Context, o Options, cr registrar.Contacts, pl
 	}
 	_ = g.Wait()
 	if accountErr != nil {
-		if res.AccountErr == nil {
-			res.AccountErr = accountErr
-		}
-		res.Report.AddError("("+o.Registrar.Name()+" account)", "registrant contacts not changed: "+accountErr.Error())
+		accountFailure(o, res, "registrant contacts not changed", accountErr)
 		out := slices.Clone(plans)
 		for i := range out {
 			if out[i].Action == ContactUpdate || out[i].Action == ContactReplace {
@@ -636,10 +630,7 @@ func writeContacts(ctx context.Context, o Options, cr registrar.Contacts, plans 
 	}
 	_ = g.Wait()
 	if accountErr != nil {
-		if res.AccountErr == nil {
-			res.AccountErr = accountErr
-		}
-		res.Report.AddError("("+o.Registrar.Name()+" account)", "registrant contact changes stopped: "+accountErr.Error())
+		accountFailure(o, res, "registrant contact changes stopped", accountErr)
 	}
 }
 
@@ -693,4 +684,14 @@ func nameList(names []string) string {
 		return strings.Join(names, ", ")
 	}
 	return strings.Join(names[:most], ", ") + fmt.Sprintf(" and %d more", len(names)-most)
+}
+
+// accountFailure records an account-level registrar failure of the
+// contact sync: the run's one account error (unless one is recorded
+// already) and one report row saying what stopped.
+func accountFailure(o Options, res *Result, what string, err error) {
+	if res.AccountErr == nil {
+		res.AccountErr = err
+	}
+	res.Report.AddError("("+o.Registrar.Name()+" account)", what+": "+err.Error())
 }

@@ -85,7 +85,10 @@ func (o Options) pastDeadline() bool {
 // Result is the outcome of one registrar's run.
 type Result struct {
 	Report *report.Report
-	Plans  []DomainPlan
+	// Plans are the batch's plans in batch order; an --all run keeps only
+	// those that change or report something (in id order), the domains in
+	// step being counted in the report's totals.
+	Plans []DomainPlan
 	// Held: the mass-change guard held the batch; nothing was applied.
 	Held bool
 	// AccountErr is the registrar's account-level failure (login, rate
