@@ -84,10 +84,11 @@ RECONCILE_BENCH_FLAGS ?= -sizes 1000,10000,100000 -latency 50ms
 bench-reconcile:
 	$(GO) run ./testdata/bench -reconcile $(RECONCILE_BENCH_FLAGS)
 
-# The reliability trials (RELIABILITY.md): 10 overlapping processes and
-# kill -9 at random moments of a 10,000-domain --all run (20 trials; the real
-# binary as subprocesses), then the quick fault tests. Several minutes.
-# DOMAINSYNC_RELIABILITY_DOMAINS and DOMAINSYNC_RELIABILITY_TRIALS scale them.
+# The reliability trials (RELIABILITY.md): 10 overlapping processes (2,500
+# domains) and kill -9 at random moments of a 10,000-domain --all run (20
+# trials; the real binary as subprocesses), then the quick fault tests.
+# About 12 minutes on 2 cores. DOMAINSYNC_RELIABILITY_DOMAINS and
+# DOMAINSYNC_RELIABILITY_TRIALS scale them.
 reliability:
 	@out=$$(mktemp); $(GO) test -tags reliability -count=1 -timeout 40m -v -run '^TestReliability' ./cmd >$$out 2>&1; rc=$$?; \
 	  grep -vE '^=== ' $$out; rm -f $$out; exit $$rc

@@ -237,7 +237,7 @@ func reportAnomalies(t *testing.T, anomalies []string) {
 // activity rows equal the changes applied.
 func TestReliabilityOverlap(t *testing.T) {
 	const procs, trials = 10, 5
-	n := reliabilityDomains(t, 2000) / 4
+	n := reliabilityDomains(t, 10000) / 4
 	e := newE2E(t, e2eOptions{})
 	seedReliability(t, e, n)
 	binary(t)
@@ -294,7 +294,7 @@ func TestReliabilityCrash(t *testing.T) {
 	if v := os.Getenv("DOMAINSYNC_RELIABILITY_TRIALS"); v != "" {
 		trials, _ = strconv.Atoi(v)
 	}
-	n := reliabilityDomains(t, 2000)
+	n := reliabilityDomains(t, 10000)
 	e := newE2E(t, e2eOptions{})
 	seedReliability(t, e, n)
 	binary(t)

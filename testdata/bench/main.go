@@ -44,6 +44,7 @@ func main() {
 	flag.StringVar(&prebuilt, "bin", "", "use this domainsync binary instead of building the working tree")
 	flag.StringVar(&childMemLimit, "gomemlimit", "", "GOMEMLIMIT for the measured binary only (an experiment; empty = unset)")
 	flag.StringVar(&memProfileDir, "memprofile", "", "directory for one heap profile per run (DOMAINSYNC_MEMPROFILE, near each run's peak)")
+	flag.StringVar(&logDir, "logs", "", "keep each run's -v log (with timestamps) in this directory")
 	reconcile := flag.Bool("reconcile", false, "benchmark `domainsync reconcile` instead of sync (see reconcile.go)")
 	flag.Parse()
 	if *reconcile {
@@ -67,6 +68,7 @@ func main() {
 var (
 	selectedRuns  = map[string]bool{}
 	memProfileDir string
+	logDir        string
 	prebuilt      string
 	childMemLimit string
 )
@@ -353,7 +355,11 @@ sync:
 	if seq {
 		cmd.Env = append(cmd.Env, "DOMAINSYNC_READ_STRATEGY=lookup")
 	}
-	logPath := filepath.Join(tmp, strings.NewReplacer(" ", "_", ",", "", "-", "").Replace(fmt.Sprintf("%d-%s.log", n, label)))
+	logBase := tmp
+	if logDir != "" {
+		logBase = logDir
+	}
+	logPath := filepath.Join(logBase, strings.NewReplacer(" ", "_", ",", "", "-", "").Replace(fmt.Sprintf("%d-%s.log", n, label)))
 	lf, err := os.Create(logPath)
 	if err != nil {
 		return result{}, err

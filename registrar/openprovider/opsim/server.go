@@ -628,9 +628,16 @@ func parseFilter(q url.Values) (filter, error) {
 		f.limit = int(limit)
 	}
 	f.offset = int(max(offset, 0))
-	f.fullName = q.Get("full_name")
-	f.pattern = q.Get("domain_name_pattern")
-	f.extension = q.Get("extension")
+	// (Normalised once here: match runs for every domain.)
+	if f.fullName = q.Get("full_name"); f.fullName != "" {
+		f.fullName = toASCII(f.fullName)
+	}
+	if f.pattern = strings.ToLower(q.Get("domain_name_pattern")); f.pattern != "" && !strings.Contains(f.pattern, "*") {
+		f.pattern = toASCII(f.pattern)
+	}
+	if f.extension = q.Get("extension"); f.extension != "" {
+		f.extension = toASCII(strings.TrimPrefix(f.extension, "."))
+	}
 	f.status = q.Get("status")
 	f.notStatus = q["status_not_equal"]
 	for _, st := range append([]string{f.status}, f.notStatus...) {
@@ -668,6 +675,9 @@ func isUpperCode(s string) bool {
 
 // toASCII lower-cases a name and turns Unicode labels into punycode.
 func toASCII(s string) string {
+	if plainLower(s) {
+		return s // (the common case, without idna: a lookup scans every domain)
+	}
 	s = strings.ToLower(strings.TrimSpace(s))
 	if a, err := idna.Lookup.ToASCII(s); err == nil {
 		return a
@@ -682,25 +692,34 @@ func (f filter) match(d *Domain) bool {
 	if f.id != 0 && d.ID != f.id {
 		return false
 	}
-	if f.fullName != "" && toASCII(d.FullName()) != toASCII(f.fullName) {
+	if f.fullName != "" && toASCII(d.FullName()) != f.fullName {
 		return false
 	}
-	if f.extension != "" && toASCII(strings.TrimPrefix(f.extension, ".")) != toASCII(d.Domain.Extension) {
+	if f.extension != "" && f.extension != toASCII(d.Domain.Extension) {
 		return false
 	}
-	if f.pattern != "" {
-		pat := strings.ToLower(f.pattern)
-		if !strings.Contains(pat, "*") {
-			pat = toASCII(pat)
-		}
-		if !glob(pat, toASCII(d.Domain.Name)) {
-			return false
-		}
+	if f.pattern != "" && !glob(f.pattern, toASCII(d.Domain.Name)) {
+		return false
 	}
 	if f.status != "" && d.Status != f.status {
 		return false
 	}
 	return !slices.Contains(f.notStatus, d.Status)
+}
+
+// plainLower reports whether s is already a lower-case ASCII name
+// (letters, digits, '-' and '.'), which toASCII returns unchanged.
+func plainLower(s string) bool {
+	if s == "" || strings.HasPrefix(s, "xn--") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // glob matches s against a pattern where * matches any run of characters.
