@@ -446,10 +446,7 @@ func syncContacts(ctx context.Context, o Options, domains []whmcsdb.Domain, resu
 	}
 
 	// Each distinct contact once, with the client's concurrency.
-	conc := 4
-	if c, ok := o.Registrar.(interface{ Concurrency() int }); ok && c.Concurrency() > 0 {
-		conc = c.Concurrency()
-	}
+	conc := clientConcurrency(o)
 	have := map[string]registrar.Contact{}
 	readErr := map[string]error{}
 	var mu stdsync.Mutex
@@ -524,10 +521,7 @@ func checkContactUsers(ctx context.Context, o Options, cr registrar.Contacts, pl
 	if len(ids) == 0 {
 		return plans, nil
 	}
-	conc := 4
-	if c, ok := o.Registrar.(interface{ Concurrency() int }); ok && c.Concurrency() > 0 {
-		conc = c.Concurrency()
-	}
+	conc := clientConcurrency(o)
 	users := map[string]ContactUsers{}
 	var mu stdsync.Mutex
 	var accountErr error
@@ -694,4 +688,13 @@ func accountFailure(o Options, res *Result, what string, err error) {
 		res.AccountErr = err
 	}
 	res.Report.AddError("("+o.Registrar.Name()+" account)", what+": "+err.Error())
+}
+
+// clientConcurrency is the registrar client's number of requests at once
+// (4 when it does not say).
+func clientConcurrency(o Options) int {
+	if c, ok := o.Registrar.(interface{ Concurrency() int }); ok && c.Concurrency() > 0 {
+		return c.Concurrency()
+	}
+	return 4
 }
