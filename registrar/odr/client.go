@@ -69,6 +69,11 @@ type Config struct {
 	UserAgent      string
 	Logger         *slog.Logger     // nil = discard
 	Now            func() time.Time // login timestamp clock; nil = time.Now
+
+	// CAFile holds the PEM certificates server certificates are verified
+	// against instead of the system roots (a private CA, a TLS-intercepting
+	// proxy). Not allowed together with HTTPClient.
+	CAFile string
 }
 
 // String shows the configuration with the secret redacted.
@@ -77,8 +82,8 @@ func (c Config) String() string {
 	if c.APISecret != "" {
 		sec = "********"
 	}
-	return fmt.Sprintf("odr.Config{URL:%q APIKey:%q APISecret:%q RateLimit:%g Burst:%d Concurrency:%d RequestTimeout:%s UserAgent:%q}",
-		c.URL, c.APIKey, sec, c.RateLimit, c.Burst, c.Concurrency, c.RequestTimeout, c.UserAgent)
+	return fmt.Sprintf("odr.Config{URL:%q APIKey:%q APISecret:%q RateLimit:%g Burst:%d Concurrency:%d RequestTimeout:%s UserAgent:%q CAFile:%q}",
+		c.URL, c.APIKey, sec, c.RateLimit, c.Burst, c.Concurrency, c.RequestTimeout, c.UserAgent, c.CAFile)
 }
 
 // GoString is String, so %#v does not reveal the secret.
@@ -189,8 +194,13 @@ func New(cfg Config) (*Client, error) {
 	if c.now == nil {
 		c.now = time.Now
 	}
-	if c.http == nil {
-		c.http = &http.Client{Transport: rest.NewHTTPTransport(c.conc)}
+	switch {
+	case c.http != nil && cfg.CAFile != "":
+		return nil, errors.New("odr: set either an HTTP client or a CA file, not both")
+	case c.http == nil:
+		if c.http, err = rest.NewHTTPClient(Name, c.conc, cfg.CAFile); err != nil {
+			return nil, err
+		}
 	}
 	c.limiter = rest.NewLimiter(cfg.RateLimit, DefaultRateLimit, cfg.Burst)
 	c.tr = rest.New(rest.Config{Registrar: Name, Base: c.base, HTTP: c.http, Limiter: c.limiter,

@@ -7,8 +7,6 @@ package openprovider
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,7 +14,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -75,8 +72,9 @@ type Config struct {
 
 	// HTTPClient sends the requests; nil builds one (TLS always verified).
 	HTTPClient *http.Client
-	// CAFile adds PEM certificates to the system roots (e.g. a TLS-
-	// intercepting proxy). Not allowed together with HTTPClient.
+	// CAFile holds the PEM certificates server certificates are verified
+	// against instead of the system roots (a private CA, a TLS-intercepting
+	// proxy). Not allowed together with HTTPClient.
 	CAFile string
 
 	RateLimit      float64       // requests per second; < 0 = unlimited
@@ -224,35 +222,14 @@ func New(cfg Config) (*Client, error) {
 	case cfg.HTTPClient != nil:
 		c.http = cfg.HTTPClient
 	default:
-		tr := rest.NewHTTPTransport(c.conc)
-		if cfg.CAFile != "" {
-			pool, err := loadCAFile(cfg.CAFile)
-			if err != nil {
-				return nil, err
-			}
-			tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+		if c.http, err = rest.NewHTTPClient(Name, c.conc, cfg.CAFile); err != nil {
+			return nil, err
 		}
-		c.http = &http.Client{Transport: tr}
 	}
 	c.tr = rest.New(rest.Config{Registrar: Name, Base: c.base, HTTP: c.http, Limiter: c.limiter,
 		Concurrency: c.conc, Timeout: c.timeout, Backoff: c.backoff, UserAgent: c.userAgent,
 		MaxBody: maxBody, Logger: c.log, WrapCause: true})
 	return c, nil
-}
-
-func loadCAFile(path string) (*x509.CertPool, error) {
-	pem, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("openprovider: ca file: %w", err)
-	}
-	pool, err := x509.SystemCertPool()
-	if err != nil || pool == nil {
-		pool = x509.NewCertPool()
-	}
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("openprovider: ca file %q holds no PEM certificate", path)
-	}
-	return pool, nil
 }
 
 // String describes the client without secrets.

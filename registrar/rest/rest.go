@@ -124,6 +124,7 @@ func New(cfg Config) *Transport {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	cfg.HTTP = guardRedirects(cfg.Registrar, cfg.Base, cfg.HTTP) // tls.go
 	return &Transport{cfg: cfg, sem: semaphore.NewWeighted(int64(cfg.Concurrency)),
 		Latch: Latch{name: cfg.Registrar, log: cfg.Logger}, sends: map[[32]byte]int{}}
 }
@@ -237,6 +238,9 @@ func (t *Transport) attempt(ctx context.Context, req Request, target string, han
 	start := time.Now()
 	resp, err := t.cfg.HTTP.Do(hreq)
 	if err != nil {
+		if rerr := t.refused(req, err); rerr != nil { // tls.go
+			return rerr, false
+		}
 		return t.transportError(ctx, req, err), true
 	}
 	defer resp.Body.Close()
