@@ -57,7 +57,8 @@ func TestLoginAndLookup(t *testing.T) {
 	if res["D001.NL."] != r {
 		t.Error("the same domain spelt twice differs")
 	}
-	if r := res["d002.nl"]; r.Found || r.DeletedRecord == nil || !r.DeletedRecord.Deleted {
+	// DELETED is the domain's status at ODR: found, with that status.
+	if r := res["d002.nl"]; !r.Found || r.DeletedRecord != nil || r.Record.StatusCode != "DELETED" || r.Record.Family != registrar.FamilyDeleted || r.Err != nil {
 		t.Errorf("deleted domain: %+v", r)
 	}
 	if r := res["d003.nl"]; !r.Found || r.Record.Family != registrar.FamilyScheduled {

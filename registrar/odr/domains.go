@@ -38,9 +38,12 @@ func (c *Client) Info(ctx context.Context, name string) (registrar.Record, error
 }
 
 // Lookup implements registrar.Registrar: one info call per name, at most
-// Concurrency at a time. A deleted domain (status DELETED) is returned as
-// DeletedRecord. The first run-stopping error cancels the rest and is the
-// one error returned, with a nil map.
+// Concurrency at a time. A domain the info call returns is found, whatever
+// its status: a DELETED one is found with that status (ODR has no separate
+// namespace of deleted domains, so the status is the domain's status and
+// maps through the status map like any other). Only a name ODR does not
+// return at all is not found. The first run-stopping error cancels the
+// rest and is the one error returned, with a nil map.
 func (c *Client) Lookup(ctx context.Context, names []string) (map[string]registrar.Result, error) {
 	if err := c.Login(ctx); err != nil {
 		return nil, err
@@ -58,8 +61,6 @@ func (c *Client) Lookup(ctx context.Context, names []string) (map[string]registr
 			// not found: the zero Result
 		case err != nil:
 			res.Err = err
-		case rec.Deleted:
-			res.DeletedRecord = &rec
 		default:
 			res = registrar.Result{Record: rec, Found: true, Err: rec.Invalid}
 		}

@@ -1,0 +1,87 @@
+package cmd
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/domainsync/domainsync/registrar/odr/odrsim"
+	dsync "github.com/domainsync/domainsync/sync"
+	"github.com/domainsync/domainsync/whmcsdb/whmcstest"
+)
+
+// TestSyncE2EODRDeletedIsExpired: a domain ODR's domain info returns with
+// status DELETED has that status: an Active WHMCS domain becomes Expired
+// (activity row, the report's status section, counted by the mass-change
+// guard), Grace and Redemption are kept, and a name ODR does not return at
+// all is still "not found". Both read paths (per-name lookups and the
+// portfolio listing) say the same.
+func TestSyncE2EODRDeletedIsExpired(t *testing.T) {
+	for _, strategy := range []dsync.ReadStrategy{dsync.ReadLookup, dsync.ReadList} {
+		t.Run(string(strategy), func(t *testing.T) {
+			t.Setenv(dsync.ReadStrategyEnv, string(strategy))
+			e := newE2E(t, e2eOptions{})
+			var odr []odrsim.Domain
+			gone := map[string]int64{}
+			for i := 1; i <= 5; i++ {
+				name := fmt.Sprintf("gone%d.nl", i)
+				odr = append(odr, odrsim.Domain{ID: int64(i), Name: name, Status: "DELETED", Expiration: "2026-01-01 00:00:00"})
+				gone[name] = e.domain(whmcstest.DomainRow{Domain: name, Registrar: "odr", Status: "Active", RegistrationDate: "2020-01-10",
+					ExpiryDate: "2026-01-01", NextDueDate: "2025-12-18", NextInvoiceDate: "2025-12-18"})
+			}
+			odr = append(odr,
+				odrsim.Domain{ID: 6, Name: "grace.nl", Status: "DELETED", Expiration: "2026-01-01 00:00:00"},
+				odrsim.Domain{ID: 7, Name: "redemption.nl", Status: "DELETED", Expiration: "2026-01-01 00:00:00"})
+			graceID := e.domain(whmcstest.DomainRow{Domain: "grace.nl", Registrar: "odr", Status: "Grace", RegistrationDate: "2020-01-10",
+				ExpiryDate: "2026-01-01", NextDueDate: "2025-12-18", NextInvoiceDate: "2025-12-18"})
+			redID := e.domain(whmcstest.DomainRow{Domain: "redemption.nl", Registrar: "odr", Status: "Redemption", RegistrationDate: "2020-01-10",
+				ExpiryDate: "2026-01-01", NextDueDate: "2025-12-18", NextInvoiceDate: "2025-12-18"})
+			absentID := e.domain(whmcstest.DomainRow{Domain: "absent.nl", Registrar: "odr", Status: "Active", RegistrationDate: "2020-01-10",
+				ExpiryDate: "2026-01-01", NextDueDate: "2025-12-18", NextInvoiceDate: "2025-12-18"})
+			withODR(t, e, odrsim.Options{Domains: odr}, "")
+
+			// 5 of 8 domains would leave Active: the guard counts them and
+			// holds the batch.
+			before := e.billing()
+			code, out, errOut := e.run("--registrar", "odr", "--report", "text")
+			if code != 1 {
+				t.Fatalf("first run: exit %d, want 1 (held)\n%s\n%s", code, out, errOut)
+			}
+			mustContain(t, "held run", out, "held: suspicious mass change: 5 of 8 domains", "would leave Active")
+			if e.billing() != before {
+				t.Error("a held batch changed WHMCS")
+			}
+
+			code, out, errOut = e.run("--registrar", "odr", "--report", "text", "--force")
+			if code != 0 {
+				t.Fatalf("--force: exit %d\n%s\n%s", code, out, errOut)
+			}
+			status := func(id int64) string { return e.query("SELECT status FROM tbldomains WHERE id = ?", id)[0] }
+			act := strings.Join(e.activity(), "\n")
+			for name, id := range gone {
+				if got := status(id); got != "Expired" {
+					t.Errorf("%s: status %s, want Expired", name, got)
+				}
+				mustContain(t, "activity log", act, "Domain Sync: "+name+" status Active → Expired")
+				if !regexp.MustCompile(`(?m)^\s+` + regexp.QuoteMeta(name) + `\s+Active\s+Expired\s*$`).MatchString(out) {
+					t.Errorf("%s is not in the report's status section as Active → Expired:\n%s", name, out)
+				}
+			}
+			mustContain(t, "report", out, "Status (5)")
+			if got := status(graceID); got != "Grace" {
+				t.Errorf("grace.nl: %s, want Grace kept", got)
+			}
+			if got := status(redID); got != "Redemption" {
+				t.Errorf("redemption.nl: %s, want Redemption kept", got)
+			}
+			if got := status(absentID); got != "Active" {
+				t.Errorf("absent.nl: %s, want Active", got)
+			}
+			mustContain(t, "report", out, "absent.nl", "not found at odr")
+			if strings.Contains(out, "exists among deleted domains") {
+				t.Errorf("a DELETED domain reported as only among the deleted ones:\n%s", out)
+			}
+		})
+	}
+}
