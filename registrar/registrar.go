@@ -41,7 +41,10 @@ type Record struct {
 
 	StatusCode string // status code exactly as sent (e.g. "ACT")
 	StatusText string // what the code means, for reports
-	Family     Family
+	// StatusReason is the registrar's own explanation of the status when
+	// it sends one (ODR: why a transfer failed); "" when none.
+	StatusReason string
+	Family       Family
 
 	Expiry civil.Date // the expiry used for sync; zero value = none sent
 

@@ -101,6 +101,7 @@ func (b *recordB) autoRenew(a registrar.AutoRenew) *recordB { b.r.AutoRenew = a;
 func (b *recordB) privacy(on bool) *recordB                 { b.r.Privacy = on; return b }
 func (b *recordB) privacyNotAllowed() *recordB              { b.r.PrivacyAllowed = false; return b }
 func (b *recordB) privacyUnknown() *recordB                 { b.r.PrivacyKnown, b.r.Privacy = false, false; return b }
+func (b *recordB) reason(s string) *recordB                 { b.r.StatusReason = s; return b }
 func (b *recordB) named(n string) *recordB                  { b.r.Name = n; return b }
 func (b *recordB) invalid(err error) *recordB               { b.r.Invalid = err; return b }
 func (b *recordB) found() registrar.Result                  { return registrar.Result{Record: b.r, Found: true} }

@@ -180,7 +180,9 @@ func plausible(d, registered, today civil.Date) string {
 //     deleted domains; a waiting note for Pending, Pending Registration and
 //     Pending Transfer, where that is normal), the registrar code is FAI
 //     (error "The domain name request has failed", plus an activity-log
-//     line) or a code neither status_map nor the default map knows (error).
+//     line) or a code neither status_map nor the default map knows (error;
+//     on a Pending Transfer domain at a registrar with transfer rules, ODR,
+//     a failed transfer instead: see below).
 //     An unknown code changes nothing at all, not only the status: the
 //     record's meaning is unknown, so none of it is trusted.
 //   - Expiry (expiry_date; forced on by a transfer completion): the
@@ -227,8 +229,10 @@ func plausible(d, registered, today civil.Date) string {
 //     default status map is the registrar's own (see RegistrarDefaultStatusMap).
 //     ODR: DELETE_SCHEDULED keeps the status (dates still follow) and needs
 //     attention while donotrenew is off; a Pending Transfer domain that ODR
-//     says is PENDING waits, REGISTERED completes it, any other state is a
-//     failed transfer: needs attention, WHMCS unchanged unless
+//     says is PENDING waits, REGISTERED completes it, any other state (a
+//     known one like DELETED or one no map knows: FAILED, CANCELLED,
+//     REJECTED, …) is a failed transfer: needs attention with the status
+//     and the registrar's reason, WHMCS unchanged unless
 //     transfer_failed_status is Cancelled. Privacy:
 //     pushed when it differs from idprotection; when the registrar does not
 //     allow privacy for the domain, noted instead; not sent → noted.
@@ -254,7 +258,7 @@ func Plan(d whmcsdb.Domain, r registrar.Result, s Settings, today civil.Date) Do
 	rl := s.rules()
 	if !r.Found {
 		if dr := r.DeletedRecord; dr != nil && rl.transfers && cur == StatusPendingTransfer {
-			p.planFailedTransfer(cur, canonicalCode(dr.StatusCode), s)
+			p.planFailedTransfer(cur, *dr, s)
 			return p
 		}
 		p.planNotFound(cur, r)
@@ -278,6 +282,12 @@ func Plan(d whmcsdb.Domain, r registrar.Result, s Settings, today civil.Date) Do
 		return p
 	}
 	target, known := s.statusFor(code, rl)
+	if !known && rl.transfers && cur == StatusPendingTransfer {
+		// Neither REGISTERED nor PENDING (FAILED, CANCELLED, REJECTED, …):
+		// the transfer failed, whatever the code is called.
+		p.planFailedTransfer(cur, rec, s)
+		return p
+	}
 	if !known {
 		p.errorf("unknown registrar status code %q%s; nothing changed", rec.StatusCode, paren(rec.StatusText))
 		return p
@@ -298,7 +308,7 @@ func Plan(d whmcsdb.Domain, r registrar.Result, s Settings, today civil.Date) Do
 		if isPendingFamily(target) && !kept {
 			p.note(NoteWaiting, "transfer in progress at "+registrarName(d), "registrar status "+rec.StatusCode)
 		} else {
-			p.planFailedTransfer(cur, code, s)
+			p.planFailedTransfer(cur, rec, s)
 		}
 		return p
 	}
@@ -482,12 +492,21 @@ func (p *DomainPlan) planItems(due civil.Date) {
 }
 
 // planFailedTransfer: a Pending Transfer domain the registrar holds in a
-// state that is neither live nor pending. WHMCS is left as it is (the
+// state that is neither live nor pending (a known code such as DELETED, or
+// one no map knows: FAILED, CANCELLED, REJECTED, …). The note gives the
+// registrar's status and its reason: the registrar's own (StatusReason)
+// when sent, else what a known code means. WHMCS is left as it is (the
 // transfer may be retried) unless transfer_failed_status says Cancelled.
-func (p *DomainPlan) planFailedTransfer(cur, code string, s Settings) {
-	why := fmt.Sprintf("the transfer failed: registrar status %s; WHMCS not changed", code)
+func (p *DomainPlan) planFailedTransfer(cur string, rec registrar.Record, s Settings) {
+	code := canonicalCode(rec.StatusCode)
+	reason := strings.TrimSpace(rec.StatusReason)
+	if reason == "" && rec.Family != registrar.FamilyUnknown && rec.Family != "" {
+		reason = rec.StatusText
+	}
+	status := code + paren(reason)
+	why := fmt.Sprintf("the transfer failed: registrar status %s; WHMCS not changed", status)
 	if st, ok := CanonicalStatus(s.TransferFailedStatus); ok && st == StatusCancelled && s.Status {
-		why = fmt.Sprintf("the transfer failed: registrar status %s; status set to %s (sync.transfer_failed_status)", code, st)
+		why = fmt.Sprintf("the transfer failed: registrar status %s; status set to %s (sync.transfer_failed_status)", status, st)
 		p.Status = &StatusChange{Old: cur, New: st, Code: code}
 	}
 	p.note(NoteNeedsAttention, "failed transfer", why)

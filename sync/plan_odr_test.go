@@ -5,12 +5,14 @@ import (
 	"testing"
 
 	"github.com/domainsync/domainsync/registrar"
+	"github.com/domainsync/domainsync/registrar/odr"
 )
 
-// odrRecord is a registered ODR domain: on/off auto-renew, no privacy.
+// odrRecord is an ODR domain with status code (its family and text as the
+// ODR client decodes them): on/off auto-renew, no privacy.
 func odrRecord(code string, renew bool) *recordB {
 	b := record().code(code)
-	b.r.Family = registrar.FamilyActive
+	b.r.Family, b.r.StatusText = odr.StatusFamily(code)
 	b.r.PrivacyKnown, b.r.PrivacyAllowed = false, false
 	if renew {
 		b.r.AutoRenew = registrar.AutoRenewOn
@@ -66,7 +68,7 @@ func TestPlanODR(t *testing.T) {
 	}{
 		{"registered, settled", domain().at("odr"), odrRecord("REGISTERED", true).found(), odrSettings(), []string{"no change"}},
 		{"without Settings.Registrar the module name does not pick the rules", domain().at("ODR"), odrRecord("REGISTERED", true).found(), settings(),
-			[]string{`error: unknown registrar status code "REGISTERED" (active); nothing changed`}},
+			[]string{`error: unknown registrar status code "REGISTERED" (registered); nothing changed`}},
 		{"quarantine → Redemption", domain().at("odr"), odrRecord("QUARANTINE", true).found(), odrSettings(),
 			[]string{"status Active → Redemption (registrar status QUARANTINE)"}},
 		{"deleted → Expired, never Cancelled", domain().at("odr"), odrRecord("DELETED", true).found(), odrSettings(),
@@ -79,7 +81,9 @@ func TestPlanODR(t *testing.T) {
 		{"delete scheduled still moves the expiry", domain().at("odr").doNotRenew(), odrRecord("DELETE_SCHEDULED", false).expiry("2026-04-01").found(), odrSettings(),
 			[]string{"expiry date 2026-03-01 → 2026-04-01", "next due date 2026-02-15 → 2026-03-18", "next invoice date 2026-02-15 → 2026-03-18"}},
 		{"unknown code changes nothing", domain().at("odr"), odrRecord("LOCKED", true).expiry("2027-01-01").found(), odrSettings(),
-			[]string{`error: unknown registrar status code "LOCKED" (active); nothing changed`}},
+			[]string{`error: unknown registrar status code "LOCKED" (unknown status); nothing changed`}},
+		{"unknown code FAILED on a domain not in Pending Transfer stays an error", domain().at("odr"), odrRecord("FAILED", true).reason("auth code invalid").found(), odrSettings(),
+			[]string{`error: unknown registrar status code "FAILED" (unknown status); nothing changed`}},
 		{"transfer completed", domain().at("odr").status(StatusPendingTransfer).expiry("").dueBoth(""), odrRecord("REGISTERED", true).expiry("2026-09-01").found(), odrSettings(),
 			[]string{"expiry date none → 2026-09-01", "status Pending Transfer → Active (registrar status REGISTERED, transfer completed)", "next due date none → 2026-08-18", "next invoice date none → 2026-08-18"}},
 		{"transfer still pending: waiting", domain().at("odr").status(StatusPendingTransfer), odrRecord("PENDING", false).expiry("").found(), odrSettings(),
@@ -87,13 +91,22 @@ func TestPlanODR(t *testing.T) {
 		{"transfer not found yet: waiting", domain().at("odr").status(StatusPendingTransfer), registrar.Result{}, odrSettings(),
 			[]string{"[waiting] not at odr yet: normal while the domain is Pending Transfer"}},
 		{"transfer failed: attention, WHMCS unchanged", domain().at("odr").status(StatusPendingTransfer), odrRecord("DELETED", false).expiry("2024-01-01").found(), odrSettings(),
-			[]string{"[needs attention] failed transfer: the transfer failed: registrar status DELETED; WHMCS not changed"}},
+			[]string{"[needs attention] failed transfer: the transfer failed: registrar status DELETED (deleted); WHMCS not changed"}},
 		{"transfer failed: only among deleted domains", domain().at("odr").status(StatusPendingTransfer), registrar.Result{DeletedRecord: &odrRecord("DELETED", false).r}, odrSettings(),
-			[]string{"[needs attention] failed transfer: the transfer failed: registrar status DELETED; WHMCS not changed"}},
+			[]string{"[needs attention] failed transfer: the transfer failed: registrar status DELETED (deleted); WHMCS not changed"}},
 		{"transfer failed, quarantine", domain().at("odr").status(StatusPendingTransfer), odrRecord("QUARANTINE", false).found(), odrSettings(),
-			[]string{"[needs attention] failed transfer: the transfer failed: registrar status QUARANTINE; WHMCS not changed"}},
+			[]string{"[needs attention] failed transfer: the transfer failed: registrar status QUARANTINE (in quarantine); WHMCS not changed"}},
 		{"transfer failed with transfer_failed_status Cancelled", domain().at("odr").status(StatusPendingTransfer), odrRecord("DELETED", false).found(), odrSettings(cancel),
-			[]string{"status Pending Transfer → Cancelled (registrar status DELETED)", "[needs attention] failed transfer: the transfer failed: registrar status DELETED; status set to Cancelled (sync.transfer_failed_status)"}},
+			[]string{"status Pending Transfer → Cancelled (registrar status DELETED)", "[needs attention] failed transfer: the transfer failed: registrar status DELETED (deleted); status set to Cancelled (sync.transfer_failed_status)"}},
+		{"transfer FAILED: attention with ODR's status and reason, WHMCS unchanged", domain().at("odr").status(StatusPendingTransfer).expiry("").dueBoth(""),
+			odrRecord("FAILED", false).expiry("").reason("auth code invalid").found(), odrSettings(),
+			[]string{"[needs attention] failed transfer: the transfer failed: registrar status FAILED (auth code invalid); WHMCS not changed"}},
+		{"transfer CANCELLED, no reason sent", domain().at("odr").status(StatusPendingTransfer), odrRecord("CANCELLED", false).expiry("").found(), odrSettings(),
+			[]string{"[needs attention] failed transfer: the transfer failed: registrar status CANCELLED; WHMCS not changed"}},
+		{"transfer rejected (any case) with transfer_failed_status Cancelled", domain().at("odr").status(StatusPendingTransfer), odrRecord("rejected", false).expiry("").reason("refused by the losing registrar").found(), odrSettings(cancel),
+			[]string{"status Pending Transfer → Cancelled (registrar status REJECTED)", "[needs attention] failed transfer: the transfer failed: registrar status REJECTED (refused by the losing registrar); status set to Cancelled (sync.transfer_failed_status)"}},
+		{"transfer failed with status off: WHMCS unchanged", domain().at("odr").status(StatusPendingTransfer), odrRecord("FAILED", false).expiry("").found(), odrSettings(cancel, func(s *Settings) { s.Status = false }),
+			[]string{"[needs attention] failed transfer: the transfer failed: registrar status FAILED; WHMCS not changed"}},
 		{"ID protection on in WHMCS: ODR has none", domain().at("odr").idProtection(), odrRecord("REGISTERED", true).found(), odrSettings(),
 			[]string{"[needs attention] ID protection: odr has no WHOIS privacy; ID protection is on in WHMCS but nothing can be sent"}},
 		{"Openprovider keeps its own transfer rule", domain().status(StatusPendingTransfer), record().code("DEL").found(), settings(),

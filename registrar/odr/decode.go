@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"cloud.google.com/go/civil"
 
@@ -251,6 +252,7 @@ func decodeDomain(raw json.RawMessage, want string) (rec registrar.Record, id in
 		rec.StatusText = "no status sent"
 	}
 	rec.Deleted = rec.Family == registrar.FamilyDeleted
+	rec.StatusReason = reasonOf(m)
 
 	// Expiry: the first spelling present with a value. A missing, null,
 	// empty or zero date makes the record invalid only for a REGISTERED
@@ -314,6 +316,34 @@ func decodeDomain(raw json.RawMessage, want string) (rec registrar.Record, id in
 			Message: strings.Join(problems, "; ")}
 	}
 	return rec, id, true
+}
+
+// reasonFields are where a domain object may explain its status (why a
+// transfer failed), in the order they are tried. Informational only: a
+// value that is not text is ignored, never an error.
+var reasonFields = []string{"reason", "status_reason"}
+
+// maxReason is the longest reason kept, in runes.
+const maxReason = 200
+
+// reasonOf returns the domain object's reason text on one line, at most
+// maxReason runes; "" when none is sent.
+func reasonOf(m map[string]json.RawMessage) string {
+	for _, k := range reasonFields {
+		var s string
+		if json.Unmarshal(m[k], &s) != nil {
+			continue
+		}
+		s = strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
+		if s == "" {
+			continue
+		}
+		if r := []rune(s); len(r) > maxReason {
+			s = string(r[:maxReason]) + "…"
+		}
+		return s
+	}
+	return ""
 }
 
 func registrantOf(m map[string]json.RawMessage) string {

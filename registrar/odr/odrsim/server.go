@@ -39,6 +39,7 @@ type Domain struct {
 	Status     string // REGISTERED, PENDING, …
 	AutoRenew  bool
 	Expiration string // sent as is: "2026-01-01 00:00:00", "", "0000-00-00"
+	Reason     string // sent as "reason" when set (why a transfer failed)
 	Registrant int64  // contact ids
 	Onsite     int64
 	Tech       int64
@@ -441,6 +442,9 @@ func (s *Server) row(d *Domain) map[string]any {
 		m["domain_status"], m["domain_expiration_date"] = d.Status, d.Expiration
 	} else {
 		m["status"], m["expiration_date"] = d.Status, d.Expiration
+	}
+	if d.Reason != "" {
+		m["reason"] = d.Reason
 	}
 	return m
 }

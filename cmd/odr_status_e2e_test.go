@@ -85,3 +85,58 @@ func TestSyncE2EODRDeletedIsExpired(t *testing.T) {
 		})
 	}
 }
+
+// TestSyncE2EODRFailedTransfer: a Pending Transfer domain whose ODR status
+// is neither REGISTERED nor PENDING (FAILED, CANCELLED, REJECTED, …) is a
+// failed transfer under "needs attention" with ODR's status and reason, not
+// an error; WHMCS is unchanged unless transfer_failed_status is Cancelled.
+// The same unknown code on a domain not in Pending Transfer stays an error.
+func TestSyncE2EODRFailedTransfer(t *testing.T) {
+	for _, cancel := range []bool{false, true} {
+		t.Run(fmt.Sprintf("cancel=%v", cancel), func(t *testing.T) {
+			o := e2eOptions{}
+			if cancel {
+				o.Sync = "transfer_failed_status: Cancelled"
+			}
+			e := newE2E(t, o)
+			withODR(t, e, odrsim.Options{Domains: []odrsim.Domain{
+				{ID: 1, Name: "xfer-failed.nl", Status: "FAILED", Reason: "Auth code invalid"},
+				{ID: 2, Name: "xfer-cancelled.nl", Status: "CANCELLED"},
+				{ID: 3, Name: "xfer-rejected.nl", Status: "rejected", Reason: "refused by the losing registrar"},
+				{ID: 4, Name: "live-failed.nl", Status: "FAILED", Expiration: "2027-01-01 00:00:00"},
+			}}, "")
+			xfer := map[string]int64{}
+			for _, n := range []string{"xfer-failed.nl", "xfer-cancelled.nl", "xfer-rejected.nl"} {
+				xfer[n] = e.domain(whmcstest.DomainRow{Domain: n, Registrar: "odr", Type: "Transfer", Status: "Pending Transfer", RegistrationDate: "2025-01-10"})
+			}
+			liveID := e.domain(whmcstest.DomainRow{Domain: "live-failed.nl", Registrar: "odr", Status: "Active", RegistrationDate: "2020-01-10",
+				ExpiryDate: "2026-01-01", NextDueDate: "2025-12-18", NextInvoiceDate: "2025-12-18"})
+
+			code, out, errOut := e.run("--registrar", "odr", "--report", "text")
+			if code != 0 {
+				t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+			}
+			after := "WHMCS not changed"
+			want := "Pending Transfer"
+			if cancel {
+				after, want = "status set to Cancelled (sync.transfer_failed_status)", "Cancelled"
+			}
+			mustContain(t, "report", out, "Not applied / needs attention (3)", "xfer-failed.nl     failed transfer",
+				"the transfer failed: registrar status FAILED (Auth code invalid); "+after,
+				"the transfer failed: registrar status CANCELLED; "+after,
+				"the transfer failed: registrar status REJECTED (refused by the losing registrar); "+after,
+				`live-failed.nl  unknown registrar status code "FAILED"`)
+			for n, id := range xfer {
+				if strings.Contains(out, n+"  unknown registrar status code") {
+					t.Errorf("%s reported as an unknown status code:\n%s", n, out)
+				}
+				if got := e.query("SELECT status FROM tbldomains WHERE id = ?", id)[0]; got != want {
+					t.Errorf("%s: status %s, want %s", n, got, want)
+				}
+			}
+			if got := e.query("SELECT status, expirydate FROM tbldomains WHERE id = ?", liveID)[0]; got != "Active | 2026-01-01" {
+				t.Errorf("live-failed.nl: %s, want unchanged", got)
+			}
+		})
+	}
+}
