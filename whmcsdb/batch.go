@@ -203,8 +203,9 @@ func nameForms(names []string) []string {
 }
 
 // SelectBatch returns the domains due for this run with one query, and
-// their unpaid invoice items with one more. Order: never synced first, then
-// oldest last_sync, then lowest id; at most Limit domains (unless Names).
+// their unpaid invoice items with one more. Order: never synced first (no
+// row, NULL and zero datetimes alike), then oldest last_sync, then lowest
+// id; at most Limit domains (unless Names).
 // A stored date that is not a date is an error naming the domain, the
 // column and the value.
 func (db *DB) SelectBatch(ctx context.Context, q BatchQuery) ([]Domain, error) {
@@ -225,7 +226,11 @@ func (db *DB) SelectBatch(ctx context.Context, q BatchQuery) ([]Domain, error) {
 		query += " AND d.`id` > ? ORDER BY d.`id` ASC"
 		args = append(args, q.AfterID)
 	} else {
-		query += " ORDER BY " + neverSynced(b.lastSync) + " DESC, last_sync ASC, d.`id` ASC"
+		// Never synced (no row, NULL, or the module's zero datetime) all rank
+		// alike, by id: the sort key is NULL for each of them, not the stored
+		// zero date, which would sort after NULL.
+		never := neverSynced(b.lastSync)
+		query += " ORDER BY " + never + " DESC, CASE WHEN " + never + " THEN NULL ELSE " + b.lastSync + " END ASC, d.`id` ASC"
 	}
 	if q.Names == nil && q.Limit > 0 {
 		query += " LIMIT ?"

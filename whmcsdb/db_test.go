@@ -296,6 +296,51 @@ func TestSelectBatch(t *testing.T) {
 	})
 }
 
+// TestSelectBatchNeverSyncedZeroDate: a row of the module's own sync table
+// with last_sync = '0000-00-00 00:00:00' (created by the PHP module, never
+// synced) ranks exactly like a domain without a row: never synced first,
+// then lowest id, whatever the session sql_mode (zero dates are stored
+// through the raw handle, whose sql_mode is empty, as the module's are).
+func TestSelectBatchNeverSyncedZeroDate(t *testing.T) {
+	strict := "STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE"
+	for name, opts := range map[string]Options{"sql_mode ''": {}, "strict sql_mode": {SQLMode: &strict}} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, opts)
+			whmcstest.CreateModuleSyncTable(t, e.raw, opTable)
+			add := func(name, lastSync string) {
+				id := whmcstest.InsertDomain(t, e.raw, whmcstest.DomainRow{UserID: 1, Domain: name, Registrar: "openprovider", Status: "Active"})
+				if lastSync != "" {
+					whmcstest.SetLastSync(t, e.raw, opTable, id, lastSync)
+				}
+			}
+			add("zero1.com", "0000-00-00 00:00:00") // lowest id: the module's "never"
+			add("none1.com", "")                    // no row
+			add("old.com", "2025-05-01 00:00:00")   // synced a month ago
+			add("zero2.com", "0000-00-00 00:00:00")
+			add("none2.com", "")
+			never := []string{"zero1.com", "none1.com", "zero2.com", "none2.com"}
+			for _, tt := range []struct {
+				q    BatchQuery
+				want []string
+			}{
+				{BatchQuery{Interval: 2 * time.Hour}, append(slices.Clone(never), "old.com")},
+				{BatchQuery{}, append(slices.Clone(never), "old.com")},
+				{BatchQuery{Interval: 2 * time.Hour, Limit: 2}, never[:2]},
+				{BatchQuery{Interval: 2 * time.Hour, Limit: 3}, never[:3]},
+			} {
+				tt.q.Registrar, tt.q.Statuses, tt.q.Now = "openprovider", []string{"Active"}, now
+				got, err := e.db.SelectBatch(context.Background(), tt.q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(names(got), tt.want) {
+					t.Errorf("interval %s limit %d: selected %v, want %v", tt.q.Interval, tt.q.Limit, names(got), tt.want)
+				}
+			}
+		})
+	}
+}
+
 func TestSelectBatchWithoutSyncTable(t *testing.T) {
 	e := newEnv(t, Options{})
 	for _, n := range []string{"b.com", "a.com"} {
