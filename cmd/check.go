@@ -10,6 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/domainsync/domainsync/cmd/config"
+	"github.com/domainsync/domainsync/whmcsdb/whmcsconf"
+
 	"github.com/spf13/cobra"
 
 	"github.com/domainsync/domainsync/registrar/openprovider"
@@ -26,8 +29,8 @@ type CheckOptions struct {
 	IO         *IOStreams
 	ConfigPath string                      // --config
 	Env        func(string) (string, bool) // os.LookupEnv in production
-	Search     []string                    // nil = DefaultSearchPaths
-	Flags      func() []FlagValue          // override flags given
+	Search     []string                    // nil = config.DefaultSearchPaths
+	Flags      func() []config.FlagValue   // override flags given
 	SendTest   bool                        // --send-test-mail
 	Timeout    time.Duration               // bound of each network check
 }
@@ -54,8 +57,8 @@ Exit status: 0 when every check passed, 1 otherwise, 2 usage error.`,
 			return runCheck(c.Context(), opts)
 		},
 	}
-	addConfigFlag(c, &opts.ConfigPath)
-	opts.Flags = addOverrideFlags(c)
+	config.AddFlag(c, &opts.ConfigPath)
+	opts.Flags = config.AddOverrideFlags(c)
 	c.Flags().BoolVar(&opts.SendTest, "send-test-mail", false, "also send one test message to the report's recipients")
 	c.Flags().DurationVar(&opts.Timeout, "timeout", DefaultCheckTimeout, "bound of each network check")
 	return c
@@ -99,12 +102,12 @@ func runCheck(ctx context.Context, opts *CheckOptions) error {
 	bounded := func() (context.Context, context.CancelFunc) { return context.WithTimeout(ctx, opts.Timeout) }
 
 	// Configuration.
-	var flags []FlagValue
+	var flags []config.FlagValue
 	if opts.Flags != nil {
 		flags = opts.Flags()
 	}
 	cctx, cancel := bounded()
-	cfg, src, err := LoadConfigContext(cctx, LoadOptions{Path: opts.ConfigPath, Env: opts.Env, Flags: flags, Search: opts.Search})
+	cfg, src, err := config.LoadContext(cctx, config.LoadOptions{Path: opts.ConfigPath, Env: opts.Env, Flags: flags, Search: opts.Search})
 	cancel()
 	if err != nil {
 		l.fail("config", err.Error(), `correct the configuration (see "domainsync config" and the README)`)
@@ -178,7 +181,7 @@ func checkDone(l *checklist) error {
 	return nil
 }
 
-func loginRegistrar(ctx context.Context, cfg *Config, name string, log *slog.Logger) error {
+func loginRegistrar(ctx context.Context, cfg *config.Config, name string, log *slog.Logger) error {
 	reg, err := newRegistrar(name, cfg, log)
 	if err != nil {
 		return err
@@ -188,7 +191,7 @@ func loginRegistrar(ctx context.Context, cfg *Config, name string, log *slog.Log
 
 // checkDatabase checks the tables' engines, the privileges, the sync
 // tables and WHMCS's own domain sync.
-func checkDatabase(ctx context.Context, opts *CheckOptions, l *checklist, cfg *Config, db *whmcsdb.DB, names []string) {
+func checkDatabase(ctx context.Context, opts *CheckOptions, l *checklist, cfg *config.Config, db *whmcsdb.DB, names []string) {
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 	if err := db.CheckEngines(ctx); err != nil {
@@ -232,7 +235,7 @@ func checkDatabase(ctx context.Context, opts *CheckOptions, l *checklist, cfg *C
 	switch {
 	case err != nil:
 		l.fail("WHMCS domain sync", err.Error(), "check the database user's privileges on tblconfiguration")
-	case phpTruthy(set["DomainSyncEnabled"]):
+	case whmcsconf.String(set["DomainSyncEnabled"]).Truthy(): // PHP truthiness, as WHMCS reads it
 		l.fail("WHMCS domain sync", "WHMCS's own domain sync is on (tblconfiguration DomainSyncEnabled): its cron and domainsync would both change these domains",
 			"switch it off in WHMCS under Configuration > System Settings > Automation Settings (Domain Sync Enabled)")
 	default:
@@ -242,7 +245,7 @@ func checkDatabase(ctx context.Context, opts *CheckOptions, l *checklist, cfg *C
 
 // checkWHMCSDir reports what reading the WHMCS directory found: a
 // cc_encryption_hash that does not decrypt, and the module's native sync.
-func checkWHMCSDir(l *checklist, cfg *Config) {
+func checkWHMCSDir(l *checklist, cfg *config.Config) {
 	w := cfg.FromWHMCS
 	if w == nil {
 		return
@@ -261,7 +264,7 @@ func checkWHMCSDir(l *checklist, cfg *Config) {
 
 // checkMail probes the SMTP server, finds the recipients and, when asked,
 // sends one test message.
-func checkMail(ctx context.Context, opts *CheckOptions, l *checklist, cfg *Config, db *whmcsdb.DB) {
+func checkMail(ctx context.Context, opts *CheckOptions, l *checklist, cfg *config.Config, db *whmcsdb.DB) {
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 	if cfg.Report.MailDisabled {

@@ -3,19 +3,21 @@ package cmd
 import (
 	"errors"
 	"log/slog"
+
+	"github.com/domainsync/domainsync/cmd/config"
 )
 
 // effectiveConfig returns cfg when the caller supplied one (the demo, tests),
 // else loads the configuration (file, environment, flags, WHMCS) and logs its
 // warnings. Errors exit 1.
-func effectiveConfig(cfg *Config, lo LoadOptions, flags func() []FlagValue, log *slog.Logger) (*Config, error) {
+func effectiveConfig(cfg *config.Config, lo config.LoadOptions, flags func() []config.FlagValue, log *slog.Logger) (*config.Config, error) {
 	if cfg != nil {
 		return cfg, nil
 	}
 	if flags != nil {
 		lo.Flags = flags()
 	}
-	c, src, err := LoadConfig(lo)
+	c, src, err := config.Load(lo)
 	if err != nil {
 		return nil, WithExitCode(ExitError, err)
 	}
@@ -28,7 +30,7 @@ func effectiveConfig(cfg *Config, lo LoadOptions, flags func() []FlagValue, log 
 // runRegistrars lists the configured registrars a command works on, limited
 // by --registrar: an unknown name is a usage error (exit 2), none configured
 // exits 1.
-func runRegistrars(cfg *Config, want []string) ([]string, error) {
+func runRegistrars(cfg *config.Config, want []string) ([]string, error) {
 	names, err := selectRegistrars(configuredRegistrars(cfg), want)
 	if err != nil {
 		return nil, usageError(err)

@@ -5,6 +5,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/domainsync/domainsync/cmd/config"
 )
 
 func init() {
@@ -15,8 +17,8 @@ type configOptions struct {
 	IO         *IOStreams
 	ConfigPath string                      // --config
 	Env        func(string) (string, bool) // os.LookupEnv
-	Search     []string                    // nil: DefaultSearchPaths
-	Flags      func() []FlagValue          // the override flags given
+	Search     []string                    // nil: config.DefaultSearchPaths
+	Flags      func() []config.FlagValue   // the override flags given
 }
 
 // NewCmdConfig builds "domainsync config".
@@ -38,17 +40,17 @@ them would use. Exits 1 when the configuration has problems, listing each.`,
 			return runConfig(opts)
 		},
 	}
-	addConfigFlag(c, &opts.ConfigPath)
-	opts.Flags = addOverrideFlags(c)
+	config.AddFlag(c, &opts.ConfigPath)
+	opts.Flags = config.AddOverrideFlags(c)
 	return c
 }
 
 func runConfig(opts *configOptions) error {
-	var flags []FlagValue
+	var flags []config.FlagValue
 	if opts.Flags != nil {
 		flags = opts.Flags()
 	}
-	cfg, src, err := LoadConfig(LoadOptions{Path: opts.ConfigPath, Env: opts.Env, Flags: flags, Search: opts.Search})
+	cfg, src, err := config.Load(config.LoadOptions{Path: opts.ConfigPath, Env: opts.Env, Flags: flags, Search: opts.Search})
 	if err != nil {
 		return WithExitCode(ExitError, err)
 	}

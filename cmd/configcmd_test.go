@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/domainsync/domainsync/cmd/config"
 )
 
 // update rewrites golden files instead of comparing: go test ./cmd -run TestConfigCommand -update
@@ -17,7 +19,7 @@ var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 // clearEnv unsets (empties, which LoadConfig treats as unset) every variable
 // the configuration reads, so the caller's environment cannot leak in.
 func clearEnv(t *testing.T) {
-	for _, name := range []string{EnvConfig, EnvDBDSN, EnvOpenproviderUsername, EnvOpenproviderPassword, EnvOpenproviderURL, EnvSMTPPassword} {
+	for _, name := range []string{config.EnvConfig, config.EnvDBDSN, config.EnvOpenproviderUsername, config.EnvOpenproviderPassword, config.EnvOpenproviderURL, config.EnvSMTPPassword} {
 		t.Setenv(name, "")
 	}
 }
@@ -54,12 +56,12 @@ func TestConfigCommand(t *testing.T) {
 			"sync.max_mass_change_share = 0.3  (file $DIR/domainsync.yaml:28)",
 		}},
 		{name: "env", env: map[string]string{
-			EnvConfig:               "$DIR/domainsync.yaml",
-			EnvDBDSN:                "env:" + secretEnvDSN + "@unix(/run/mysqld/mysqld.sock)/whmcs",
-			EnvOpenproviderURL:      "https://api.openprovider.eu",
-			EnvOpenproviderUsername: "env-user",
-			EnvOpenproviderPassword: secretEnvOP,
-			EnvSMTPPassword:         secretEnvSMTP,
+			config.EnvConfig:               "$DIR/domainsync.yaml",
+			config.EnvDBDSN:                "env:" + secretEnvDSN + "@unix(/run/mysqld/mysqld.sock)/whmcs",
+			config.EnvOpenproviderURL:      "https://api.openprovider.eu",
+			config.EnvOpenproviderUsername: "env-user",
+			config.EnvOpenproviderPassword: secretEnvOP,
+			config.EnvSMTPPassword:         secretEnvSMTP,
 		}, exit: ExitOK, want: []string{
 			"# configuration file: $DIR/domainsync.yaml  (env DOMAINSYNC_CONFIG)",
 			"whmcs.dsn = env:****@unix(/run/mysqld/mysqld.sock)/whmcs  (env DOMAINSYNC_DB_DSN)",
@@ -70,7 +72,7 @@ func TestConfigCommand(t *testing.T) {
 			"sync.batch_size = 150  (file $DIR/domainsync.yaml:10)",
 		}},
 		{name: "flags", args: []string{"--config", "$DIR/domainsync.yaml", "--batch-size", "50", "--update-interval", "1d", "--send-empty"},
-			env: map[string]string{EnvOpenproviderUsername: "env-user"}, exit: ExitOK, want: []string{
+			env: map[string]string{config.EnvOpenproviderUsername: "env-user"}, exit: ExitOK, want: []string{
 				"sync.batch_size = 50  (flag --batch-size)",
 				"sync.update_interval = 1d  (flag --update-interval)",
 				"report.send_empty = true  (flag --send-empty)",
@@ -79,9 +81,9 @@ func TestConfigCommand(t *testing.T) {
 				"sync.due_date = true  (default)",
 			}},
 		{name: "env-only", env: map[string]string{
-			EnvDBDSN:                "env:" + secretEnvDSN + "@tcp(db.example:3306)/whmcs",
-			EnvOpenproviderUsername: "env-user",
-			EnvOpenproviderPassword: secretEnvOP,
+			config.EnvDBDSN:                "env:" + secretEnvDSN + "@tcp(db.example:3306)/whmcs",
+			config.EnvOpenproviderUsername: "env-user",
+			config.EnvOpenproviderPassword: secretEnvOP,
 		}, args: []string{"--batch-size", "10"}, exit: ExitOK, want: []string{
 			"# configuration file: none (environment and flags only)",
 			"whmcs.dsn = env:****@tcp(db.example:3306)/whmcs  (env DOMAINSYNC_DB_DSN)",

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/net/idna"
 
+	"github.com/domainsync/domainsync/cmd/config"
 	"github.com/domainsync/domainsync/registrar/openprovider/opsim"
 	dsync "github.com/domainsync/domainsync/sync"
 	"github.com/domainsync/domainsync/whmcsdb/embedded"
@@ -107,15 +108,15 @@ func runDemo(ctx context.Context, opts *demoOptions) error {
 
 // demoConfig points a sync at the embedded database and the simulator,
 // with the built-in sync settings and no mail.
-func demoConfig(dsn, simURL string, sim *opsim.Server) *Config {
-	return &Config{
-		WHMCS: WHMCSConfig{DSN: DSN(dsn)},
-		Registrars: RegistrarsConfig{Openprovider: &OpenproviderConfig{
-			URL: simURL, Username: sim.Username(), Password: Secret(sim.Password()),
+func demoConfig(dsn, simURL string, sim *opsim.Server) *config.Config {
+	return &config.Config{
+		WHMCS: config.WHMCSConfig{DSN: config.DSN(dsn)},
+		Registrars: config.RegistrarsConfig{Openprovider: &config.OpenproviderConfig{
+			URL: simURL, Username: sim.Username(), Password: config.Secret(sim.Password()),
 			RateLimit: 1000, Concurrency: 8, // a loopback simulator: no need to pace
 		}},
 		Sync:   dsync.DefaultSettings(),
-		Report: ReportConfig{SMTP: SMTPConfig{TLS: TLSNone}},
+		Report: config.ReportConfig{SMTP: config.SMTPConfig{TLS: config.TLSNone}},
 	}
 }
 

@@ -20,9 +20,9 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/domainsync/domainsync/cmd/config"
 	"github.com/domainsync/domainsync/registrar/openprovider/opsim"
 	"github.com/domainsync/domainsync/report/mailtest"
-	"github.com/domainsync/domainsync/whmcsdb/whmcsconf"
 	"github.com/domainsync/domainsync/whmcsdb/whmcstest"
 )
 
@@ -78,14 +78,14 @@ func newDropIn(t *testing.T, module, configKey string) *dropIn {
 // moves to an empty working directory, so that no YAML file is found.
 func emptyEnv(t *testing.T, opURL string) {
 	t.Helper()
-	if _, err := os.Stat(DefaultSearchPaths[len(DefaultSearchPaths)-1]); err == nil {
-		t.Skipf("%s exists: the drop-in run would read it", DefaultSearchPaths[len(DefaultSearchPaths)-1])
+	if _, err := os.Stat(config.DefaultSearchPaths[len(config.DefaultSearchPaths)-1]); err == nil {
+		t.Skipf("%s exists: the drop-in run would read it", config.DefaultSearchPaths[len(config.DefaultSearchPaths)-1])
 	}
-	t.Setenv(EnvConfig, "")
-	for _, e := range envKeys {
-		t.Setenv(e.env, "")
+	t.Setenv(config.EnvConfig, "")
+	for _, e := range config.EnvVars() {
+		t.Setenv(e, "")
 	}
-	t.Setenv(EnvOpenproviderURL, opURL)
+	t.Setenv(config.EnvOpenproviderURL, opURL)
 	t.Chdir(t.TempDir())
 }
 
@@ -179,10 +179,12 @@ func TestDropInSyncOptions(t *testing.T) {
 		t.Helper()
 		var out, errOut bytes.Buffer
 		err := runSyncWithMetrics(context.Background(), &SyncOptions{
-			IO:        &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
-			Env:       envOf(map[string]string{EnvOpenproviderURL: d.opURL}),
-			Search:    []string{filepath.Join(t.TempDir(), "none", "domainsync.yaml")},
-			Flags:     func() []FlagValue { return []FlagValue{{Name: "whmcs", Key: "whmcs.dir", Value: d.f.Dir}} },
+			IO:     &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
+			Env:    envOf(map[string]string{config.EnvOpenproviderURL: d.opURL}),
+			Search: []string{filepath.Join(t.TempDir(), "none", "domainsync.yaml")},
+			Flags: func() []config.FlagValue {
+				return []config.FlagValue{{Name: "whmcs", Key: "whmcs.dir", Value: d.f.Dir}}
+			},
 			LogFormat: "text",
 		})
 		if err != nil {
@@ -285,37 +287,6 @@ func TestCheckWHMCS(t *testing.T) {
 			}
 			if got != string(want) {
 				t.Errorf("output differs from %s (run with -update to accept):\n--- got\n%s\n--- want\n%s", golden, got, want)
-			}
-		})
-	}
-}
-
-// TestWHMCSNativeSync: NativeSync follows the module's syncUseNativeWHMCS,
-// from the module file (4.0+) or tblregistrars (3.3 and older).
-func TestWHMCSNativeSync(t *testing.T) {
-	hash := "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01"
-	enc := func(s string) string { return encrypt(t, s, hash) }
-	tests := []struct {
-		name   string
-		regs   map[string]string
-		module map[string]whmcsconf.Value
-		want   bool
-	}{
-		{name: "module file true", module: map[string]whmcsconf.Value{"syncUseNativeWHMCS": whmcsconf.Bool(true)}, want: true},
-		{name: "module file false", module: map[string]whmcsconf.Value{"syncUseNativeWHMCS": whmcsconf.Bool(false)}},
-		{name: "module file absent key", module: map[string]whmcsconf.Value{"domainProcessingLimit": whmcsconf.Int(3)}},
-		{name: "tblregistrars on", regs: map[string]string{"Username": enc("u"), "syncUseNativeWHMCS": enc("on")}, want: true},
-		{name: "tblregistrars off", regs: map[string]string{"Username": enc("u"), "syncUseNativeWHMCS": enc("")}},
-		{name: "module file wins over tblregistrars", regs: map[string]string{"syncUseNativeWHMCS": enc("on")},
-			module: map[string]whmcsconf.Value{"syncUseNativeWHMCS": whmcsconf.Bool(false)}},
-		{name: "nothing"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			w := whmcsValues(whmcsInput{Dir: "/w", ConfigPath: "/w/configuration.php", ModulePath: "/w/m.php", Hash: hash,
-				Registrar: tt.regs, Module: tt.module})
-			if w.NativeSync != tt.want {
-				t.Errorf("NativeSync = %t, want %t (warnings %q)", w.NativeSync, tt.want, w.Warnings)
 			}
 		})
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/domainsync/domainsync/cmd/config"
 	"github.com/domainsync/domainsync/registrar"
 	"github.com/domainsync/domainsync/report"
 	dsync "github.com/domainsync/domainsync/sync"
@@ -24,16 +25,16 @@ type ReconcileOptions struct {
 	IO         *IOStreams
 	ConfigPath string                      // --config
 	Env        func(string) (string, bool) // os.LookupEnv in production
-	Search     []string                    // config search paths; nil = DefaultSearchPaths
+	Search     []string                    // config search paths; nil = config.DefaultSearchPaths
 	Registrars []string                    // --registrar
 	Report     string                      // --report text|html|json ("" = none)
 	NoMail     bool                        // --no-mail
 	Verbose    bool                        // -v
 
 	// Config, when set, is used instead of loading one.
-	Config *Config
+	Config *config.Config
 	// NewRegistrar overrides how registrar clients are built (tests).
-	NewRegistrar func(name string, cfg *Config, log *slog.Logger) (registrar.Registrar, error)
+	NewRegistrar func(name string, cfg *config.Config, log *slog.Logger) (registrar.Registrar, error)
 }
 
 // NewCmdReconcile builds "domainsync reconcile".
@@ -70,7 +71,7 @@ Exit status: 0 done; 1 a registrar, the database or the mail failed; 2 usage.`,
 			return runReconcile(c.Context(), opts)
 		},
 	}
-	addConfigFlag(c, &opts.ConfigPath)
+	config.AddFlag(c, &opts.ConfigPath)
 	fs := c.Flags()
 	fs.StringArrayVar(&opts.Registrars, "registrar", nil, "only this configured registrar: openprovider or odr (repeatable; default all)")
 	fs.StringVar(&opts.Report, "report", "", "also print the report to stdout: text, html or json")
@@ -84,7 +85,7 @@ func runReconcile(ctx context.Context, opts *ReconcileOptions) error {
 		ctx = context.Background()
 	}
 	log := newLogger(opts.IO.ErrOut, opts.Verbose, "text")
-	cfg, err := effectiveConfig(opts.Config, LoadOptions{Path: opts.ConfigPath, Env: opts.Env, Search: opts.Search}, nil, log)
+	cfg, err := effectiveConfig(opts.Config, config.LoadOptions{Path: opts.ConfigPath, Env: opts.Env, Search: opts.Search}, nil, log)
 	if err != nil {
 		return err
 	}
@@ -124,10 +125,10 @@ func runReconcile(ctx context.Context, opts *ReconcileOptions) error {
 
 // reconcileOne compares one registrar. A registrar failure returns the
 // report (carrying the error) and the error; a database failure no report.
-func reconcileOne(ctx context.Context, db *whmcsdb.DB, cfg *Config, name string,
-	newReg func(string, *Config, *slog.Logger) (registrar.Registrar, error), log *slog.Logger) (*report.Report, error) {
+func reconcileOne(ctx context.Context, db *whmcsdb.DB, cfg *config.Config, name string,
+	newReg func(string, *config.Config, *slog.Logger) (registrar.Registrar, error), log *slog.Logger) (*report.Report, error) {
 	rc := dsync.NewReconciler(dsync.ReconcileOptions{
-		Registrar: name, Modules: registrarModules(cfg, name), Settings: registrarSettings(cfg, name),
+		Registrar: name, Modules: cfg.RegistrarModules(name), Settings: cfg.RegistrarSettings(name),
 		ExpiryTolerance: cfg.Reconcile.ExpiryToleranceDays,
 	})
 	if err := streamWHMCSDomains(ctx, db, rc.AddWHMCS); err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/domainsync/domainsync/cmd/config"
 	dsync "github.com/domainsync/domainsync/sync"
 	"github.com/domainsync/domainsync/whmcsdb"
 )
@@ -28,11 +29,11 @@ type StatusOptions struct {
 	ConfigPath string
 	Env        func(string) (string, bool)
 	Search     []string
-	Flags      func() []FlagValue
+	Flags      func() []config.FlagValue
 
 	Every time.Duration // --every: the cron spacing (0 = infer from recent runs)
 
-	Config *Config        // used instead of loading one (tests)
+	Config *config.Config // used instead of loading one (tests)
 	Now    time.Time      // zero = time.Now()
 	Binary string         // the program in suggested cron lines ("" = defaultBinary)
 	Zone   *time.Location // WHMCS time zone for last_sync (nil = local)
@@ -74,8 +75,8 @@ status only reads the database: it takes no lock and writes nothing.`,
 			return runStatus(c.Context(), opts)
 		},
 	}
-	addConfigFlag(c, &opts.ConfigPath)
-	opts.Flags = addOverrideFlags(c)
+	config.AddFlag(c, &opts.ConfigPath)
+	opts.Flags = config.AddOverrideFlags(c)
 	c.Flags().DurationVar(&opts.Every, "every", 0, "the cron spacing of sync runs, e.g. 10m (default: inferred from the latest runs)")
 	return c
 }
@@ -85,7 +86,7 @@ func runStatus(ctx context.Context, opts *StatusOptions) error {
 		ctx = context.Background()
 	}
 	log := newLogger(opts.IO.ErrOut, false, "text")
-	cfg, err := effectiveConfig(opts.Config, LoadOptions{Path: opts.ConfigPath, Env: opts.Env, Search: opts.Search}, opts.Flags, log)
+	cfg, err := effectiveConfig(opts.Config, config.LoadOptions{Path: opts.ConfigPath, Env: opts.Env, Search: opts.Search}, opts.Flags, log)
 	if err != nil {
 		return err
 	}
@@ -108,9 +109,9 @@ func runStatus(ctx context.Context, opts *StatusOptions) error {
 		now = time.Now()
 	}
 	for i, name := range names {
-		settings := registrarSettings(cfg, name)
+		settings := cfg.RegistrarSettings(name)
 		st, err := db.Status(ctx, whmcsdb.BatchQuery{
-			Registrars: registrarModules(cfg, name),
+			Registrars: cfg.RegistrarModules(name),
 			Statuses:   settings.Statuses,
 			Interval:   settings.UpdateInterval,
 			Now:        now,

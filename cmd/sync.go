@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/domainsync/domainsync/cmd/config"
 	"github.com/domainsync/domainsync/registrar"
 	"github.com/domainsync/domainsync/registrar/odr"
 	"github.com/domainsync/domainsync/registrar/openprovider"
@@ -30,8 +31,8 @@ type SyncOptions struct {
 
 	ConfigPath string                      // --config
 	Env        func(string) (string, bool) // os.LookupEnv in production
-	Search     []string                    // config search paths; nil = DefaultSearchPaths
-	Flags      func() []FlagValue          // override flags given (batch size, ...)
+	Search     []string                    // config search paths; nil = config.DefaultSearchPaths
+	Flags      func() []config.FlagValue   // override flags given (batch size, ...)
 
 	DryRun    bool     // --dry-run
 	Domains   []string // --domain
@@ -49,11 +50,11 @@ type SyncOptions struct {
 	Registrars []string
 
 	// Config, when set, is used instead of loading one (the demo).
-	Config *Config
+	Config *config.Config
 	// Now overrides the clock (tests); zero = time.Now().
 	Now time.Time
 	// NewRegistrar overrides how registrar clients are built (tests, demo).
-	NewRegistrar func(name string, cfg *Config, log *slog.Logger) (registrar.Registrar, error)
+	NewRegistrar func(name string, cfg *config.Config, log *slog.Logger) (registrar.Registrar, error)
 
 	// Metrics and progress hooks (metrics.go, progress.go).
 	MetricsFile string      // --metrics-file: Prometheus textfile (not written on a dry run)
@@ -110,8 +111,8 @@ run holds the lock.`,
 			return runSyncWithMetrics(c.Context(), opts)
 		},
 	}
-	addConfigFlag(c, &opts.ConfigPath)
-	opts.Flags = addOverrideFlags(c)
+	config.AddFlag(c, &opts.ConfigPath)
+	opts.Flags = config.AddOverrideFlags(c)
 	fs := c.Flags()
 	fs.BoolVar(&opts.DryRun, "dry-run", false, "plan everything and print the report; write nothing, call no registrar write, send no mail")
 	fs.StringArrayVar(&opts.Domains, "domain", nil, "sync this domain now, ignoring interval and batch size (repeatable)")
@@ -154,7 +155,7 @@ func runSync(ctx context.Context, opts *SyncOptions) error {
 		deadline = time.Now().Add(opts.Timeout)
 	}
 
-	cfg, err := effectiveConfig(opts.Config, LoadOptions{Path: opts.ConfigPath, Env: opts.Env, Search: opts.Search}, opts.Flags, log)
+	cfg, err := effectiveConfig(opts.Config, config.LoadOptions{Path: opts.ConfigPath, Env: opts.Env, Search: opts.Search}, opts.Flags, log)
 	if err != nil {
 		return err
 	}
@@ -204,8 +205,8 @@ func runSync(ctx context.Context, opts *SyncOptions) error {
 		res, runErr := dsync.Run(ctx, dsync.Options{
 			DB:        db,
 			Registrar: reg,
-			Settings:  registrarSettings(cfg, name),
-			Modules:   registrarModules(cfg, name),
+			Settings:  cfg.RegistrarSettings(name),
+			Modules:   cfg.RegistrarModules(name),
 			DryRun:    opts.DryRun,
 			Names:     opts.Domains,
 			All:       opts.All,
@@ -214,8 +215,8 @@ func runSync(ctx context.Context, opts *SyncOptions) error {
 			Now:       now,
 			Logger:    log.With("registrar", name),
 			Progress:  newProgress(opts.IO.ErrOut, name, opts.All),
-			Contacts:  registrarContacts(cfg, name), // ODR contact sync mode (config.go)
-			LockCheck: lock.Held,                    // stop before the next write once the run lock is lost
+			Contacts:  cfg.RegistrarContacts(name), // ODR contact sync mode (cmd/config)
+			LockCheck: lock.Held,                   // stop before the next write once the run lock is lost
 
 			PushConcurrency: pushConcurrency(reg),
 		})
@@ -271,7 +272,7 @@ func firstNotice(r *report.Report) string {
 }
 
 // authHint adds entityHint's hint to an Openprovider login failure.
-func authHint(err error, cfg *Config, name string) error {
+func authHint(err error, cfg *config.Config, name string) error {
 	if name != openprovider.Name || cfg.Registrars.Openprovider == nil {
 		return err
 	}
@@ -279,7 +280,7 @@ func authHint(err error, cfg *Config, name string) error {
 }
 
 // configuredRegistrars lists the registrars configured, in a stable order.
-func configuredRegistrars(cfg *Config) []string {
+func configuredRegistrars(cfg *config.Config) []string {
 	var out []string
 	if cfg.Registrars.Openprovider != nil {
 		out = append(out, openprovider.Name)
@@ -291,7 +292,7 @@ func configuredRegistrars(cfg *Config) []string {
 }
 
 // newRegistrar builds the client for a configured registrar.
-func newRegistrar(name string, cfg *Config, log *slog.Logger) (registrar.Registrar, error) {
+func newRegistrar(name string, cfg *config.Config, log *slog.Logger) (registrar.Registrar, error) {
 	switch name {
 	case openprovider.Name:
 		op := cfg.Registrars.Openprovider
@@ -314,15 +315,15 @@ func newRegistrar(name string, cfg *Config, log *slog.Logger) (registrar.Registr
 
 // openDB opens the WHMCS database from whmcs.dsn or, when that is empty,
 // from whmcs.dir's configuration.php (with WHMCS's sql_mode and charset).
-func openDB(ctx context.Context, cfg *Config, log *slog.Logger) (*whmcsdb.DB, error) {
+func openDB(ctx context.Context, cfg *config.Config, log *slog.Logger) (*whmcsdb.DB, error) {
 	if cfg.WHMCS.DSN.Reveal() == "" && cfg.WHMCS.Dir == "" {
 		return nil, errors.New("no WHMCS database configured: set whmcs.dsn (or DOMAINSYNC_DB_DSN), or whmcs.dir / --whmcs DIR")
 	}
-	return openWHMCSDB(ctx, cfg, whmcsdb.Options{AllowNonTransactional: cfg.WHMCS.AllowNonTransactional, Logger: log})
+	return config.OpenWHMCSDB(ctx, cfg, whmcsdb.Options{AllowNonTransactional: cfg.WHMCS.AllowNonTransactional, Logger: log})
 }
 
 // deliver prints the report as asked and mails it unless told not to.
-func deliver(ctx context.Context, opts *SyncOptions, cfg *Config, db *whmcsdb.DB, rep *report.Report, log *slog.Logger) error {
+func deliver(ctx context.Context, opts *SyncOptions, cfg *config.Config, db *whmcsdb.DB, rep *report.Report, log *slog.Logger) error {
 	format := opts.Report
 	if format == "" && opts.DryRun {
 		format = "text"
@@ -366,7 +367,7 @@ func render(w io.Writer, format string, rep *report.Report) error {
 
 // mailConfig builds the SMTP settings and recipients: report.to, or the
 // active WHMCS administrators whose role has System Emails.
-func mailConfig(ctx context.Context, cfg *Config, db *whmcsdb.DB) (report.MailConfig, error) {
+func mailConfig(ctx context.Context, cfg *config.Config, db *whmcsdb.DB) (report.MailConfig, error) {
 	s := cfg.Report.SMTP
 	mc := report.MailConfig{
 		Host:     s.Host,

@@ -1,4 +1,4 @@
-package cmd
+package config
 
 import (
 	"bytes"
@@ -65,9 +65,9 @@ func mustLoad(t *testing.T, opts LoadOptions) (*Config, *Sources) {
 	if opts.Search == nil {
 		opts.Search = []string{}
 	}
-	cfg, src, err := LoadConfig(opts)
+	cfg, src, err := Load(opts)
 	if err != nil {
-		t.Fatalf("LoadConfig: %v", err)
+		t.Fatalf("Load: %v", err)
 	}
 	return cfg, src
 }
@@ -260,13 +260,13 @@ func TestLoadErrors(t *testing.T) {
 				content = rest
 			}
 			p := writeConfig(t, content)
-			_, _, err := LoadConfig(LoadOptions{Path: p, Env: envOf(tt.env), Flags: tt.flags, Search: []string{}})
+			_, _, err := Load(LoadOptions{Path: p, Env: envOf(tt.env), Flags: tt.flags, Search: []string{}})
 			if err == nil {
 				t.Fatal("no error")
 			}
-			var ce *ConfigError
+			var ce *Error
 			if !errors.As(err, &ce) {
-				t.Fatalf("error %T, want *ConfigError", err)
+				t.Fatalf("error %T, want *Error", err)
 			}
 			msg := err.Error()
 			for _, w := range tt.want {
@@ -314,7 +314,7 @@ func TestFileSearch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, src, err := LoadConfig(LoadOptions{Path: tt.path, Env: envOf(tt.env), Search: tt.search})
+			_, src, err := Load(LoadOptions{Path: tt.path, Env: envOf(tt.env), Search: tt.search})
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v, want %q", err, tt.wantErr)
@@ -351,7 +351,7 @@ func TestEnvOnly(t *testing.T) {
 
 	// Not enough: the error says how to configure, and what is missing.
 	delete(env, EnvOpenproviderPassword)
-	_, _, err := LoadConfig(LoadOptions{Env: envOf(env), Search: []string{}})
+	_, _, err := Load(LoadOptions{Env: envOf(env), Search: []string{}})
 	if err == nil || !strings.Contains(err.Error(), "no configuration: pass --config FILE") || !strings.Contains(err.Error(), "registrars.openprovider.password: required") {
 		t.Fatalf("error %v", err)
 	}
@@ -525,7 +525,7 @@ func FuzzParseConfig(f *testing.F) {
 			t.Errorf("warnings show the environment's password: %q", src.Warnings)
 		}
 		for _, name := range []string{"openprovider", "odr"} {
-			if err := registrarSettings(cfg, name).Validate(); err != nil {
+			if err := cfg.RegistrarSettings(name).Validate(); err != nil {
 				t.Errorf("%s: a loaded configuration gives invalid settings: %v", name, err)
 			}
 		}

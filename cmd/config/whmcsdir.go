@@ -1,4 +1,4 @@
-package cmd
+package config
 
 // The drop-in: configuration read from a WHMCS installation (whmcs.dir or
 // --whmcs DIR). One rule of precedence everywhere: flags > environment >
@@ -25,8 +25,6 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
-	"github.com/domainsync/domainsync/registrar"
-	"github.com/domainsync/domainsync/registrar/openprovider"
 	"github.com/domainsync/domainsync/whmcsdb"
 	"github.com/domainsync/domainsync/whmcsdb/whmcsconf"
 	"github.com/domainsync/domainsync/whmcsdb/whmcscrypt"
@@ -208,12 +206,12 @@ func openConfigPHP(ctx context.Context, php *whmcsconf.PHPConfig, opts whmcsdb.O
 	return nil, nil, errors.New(msg)
 }
 
-// openWHMCSDB opens the WHMCS database: whmcs.dsn when set (by any level,
+// OpenWHMCSDB opens the WHMCS database: whmcs.dsn when set (by any level,
 // including configuration.php's answering server), otherwise the database
 // whmcs.dir's configuration.php names, trying its endpoints in order. The
 // session sql_mode and charset come from configuration.php when a WHMCS
 // directory is known; opts supplies the rest (Logger, Location).
-func openWHMCSDB(ctx context.Context, cfg *Config, opts whmcsdb.Options) (*whmcsdb.DB, error) {
+func OpenWHMCSDB(ctx context.Context, cfg *Config, opts whmcsdb.Options) (*whmcsdb.DB, error) {
 	opts.AllowNonTransactional = opts.AllowNonTransactional || cfg.WHMCS.AllowNonTransactional
 	php := (*whmcsconf.PHPConfig)(nil)
 	if cfg.FromWHMCS != nil {
@@ -686,23 +684,4 @@ func whmcsOnlySettings(c Config, src *Sources) []Setting {
 		out = append(out, Setting{Key: "report.mail_disabled", Value: strconv.FormatBool(c.Report.MailDisabled), Source: s})
 	}
 	return out
-}
-
-// ---------------------------------------------------------------------------
-// Login hint
-
-// entityHint adds a hint to a failed Openprovider login (code 196) when
-// the password, used as WHMCS stored it, holds HTML entities (&amp; …):
-// WHMCS may have stored the admin form's encoded value. The password itself
-// is never shown.
-func entityHint(err error, password Secret) error {
-	var re *registrar.Error
-	if err == nil || !errors.As(err, &re) || re.Code != openprovider.CodeAuthFailed {
-		return err
-	}
-	pw := password.Reveal()
-	if html.UnescapeString(pw) == pw {
-		return err
-	}
-	return fmt.Errorf("%w (the password holds HTML entities such as &amp;: WHMCS may have stored it encoded from its admin form; domainsync uses it as stored: re-enter it in WHMCS, or set %s)", err, EnvOpenproviderPassword)
 }

@@ -1,4 +1,4 @@
-package cmd
+package config
 
 import (
 	"strings"
@@ -20,15 +20,15 @@ func TestODRContactModes(t *testing.T) {
 			y += "    contacts: \"" + in + "\"\n"
 		}
 		cfg, _ := mustLoad(t, LoadOptions{Path: writeConfig(t, y)})
-		if got := registrarContacts(cfg, odr.Name); got != want {
+		if got := cfg.RegistrarContacts(odr.Name); got != want {
 			t.Errorf("contacts %q: mode %q, want %q", in, got, want)
 		}
-		if got := registrarContacts(cfg, openprovider.Name); got != dsync.ContactsOff {
+		if got := cfg.RegistrarContacts(openprovider.Name); got != dsync.ContactsOff {
 			t.Errorf("openprovider has contact mode %q", got)
 		}
 	}
 	p := writeConfig(t, minimalYAML+"  odr:\n    api_key: k\n    api_secret: s\n    contacts: overwrite\n")
-	_, _, err := LoadConfig(LoadOptions{Path: p, Search: []string{}})
+	_, _, err := Load(LoadOptions{Path: p, Search: []string{}})
 	if err == nil || !strings.Contains(err.Error(), "registrars.odr.contacts") || !strings.Contains(err.Error(), `"overwrite"`) {
 		t.Errorf("contacts: overwrite: %v", err)
 	}

@@ -1,4 +1,4 @@
-package cmd
+package config
 
 import (
 	"slices"
@@ -34,22 +34,22 @@ func TestRegistrarSyncOverride(t *testing.T) {
 	p := writeConfig(t, y)
 	cfg, src := mustLoad(t, LoadOptions{Path: p})
 
-	o := registrarSettings(cfg, odr.Name)
+	o := cfg.RegistrarSettings(odr.Name)
 	if o.BatchSize != 50 || o.UpdateInterval != 36*time.Hour || !slices.Equal(o.Statuses, []string{"Active", "Grace"}) ||
 		len(o.StatusMap) != 1 || o.StatusMap["DEL"] != "Cancelled" || !o.DueDate || o.Registrar != odr.Name {
 		t.Errorf("odr settings = %+v", o)
 	}
-	op := registrarSettings(cfg, openprovider.Name)
+	op := cfg.RegistrarSettings(openprovider.Name)
 	if op.BatchSize != 300 || op.UpdateInterval != 2*time.Hour || op.DueDate || op.StatusMap["REQ"] != "Pending" || len(op.Statuses) != 6 || op.Registrar != openprovider.Name {
 		t.Errorf("openprovider settings = %+v", op)
 	}
 	if cfg.Sync.BatchSize != 300 || !cfg.Sync.DueDate {
 		t.Errorf("top-level sync changed: %+v", cfg.Sync)
 	}
-	if got := registrarModules(cfg, odr.Name); !slices.Equal(got, []string{"odr", "odr_legacy"}) {
+	if got := cfg.RegistrarModules(odr.Name); !slices.Equal(got, []string{"odr", "odr_legacy"}) {
 		t.Errorf("odr modules = %q", got)
 	}
-	if got := registrarModules(cfg, openprovider.Name); !slices.Equal(got, []string{"openprovider"}) {
+	if got := cfg.RegistrarModules(openprovider.Name); !slices.Equal(got, []string{"openprovider"}) {
 		t.Errorf("openprovider modules = %q", got)
 	}
 
@@ -98,12 +98,12 @@ func TestRegistrarSyncOverride(t *testing.T) {
 func TestRegistrarSettingsWithoutOverride(t *testing.T) {
 	cfg, _ := mustLoad(t, LoadOptions{Path: writeConfig(t, minimalYAML+odrBlock+"sync:\n  batch_size: 7\n")})
 	for _, name := range []string{openprovider.Name, odr.Name} {
-		s := registrarSettings(cfg, name)
+		s := cfg.RegistrarSettings(name)
 		if s.BatchSize != 7 || s.Registrar != name || s.UpdateInterval != 2*time.Hour {
 			t.Errorf("%s: %+v", name, s)
 		}
 	}
-	if got := registrarModules(cfg, odr.Name); !slices.Equal(got, []string{"odr"}) {
+	if got := cfg.RegistrarModules(odr.Name); !slices.Equal(got, []string{"odr"}) {
 		t.Errorf("default odr modules = %q", got)
 	}
 }
@@ -113,7 +113,7 @@ func TestRegistrarSettingsWithoutOverride(t *testing.T) {
 func TestRegistrarSyncOverrideFlag(t *testing.T) {
 	y := minimalYAML + odrBlock + "    sync:\n      batch_size: 50\n      due_date: false\n"
 	cfg, src := mustLoad(t, LoadOptions{Path: writeConfig(t, y), Flags: []FlagValue{{Name: "batch-size", Key: "sync.batch_size", Value: "10"}}})
-	s := registrarSettings(cfg, odr.Name)
+	s := cfg.RegistrarSettings(odr.Name)
 	if s.BatchSize != 10 || s.DueDate {
 		t.Errorf("odr settings: batch size %d (want the flag's 10), due_date %v (want false)", s.BatchSize, s.DueDate)
 	}
@@ -151,7 +151,7 @@ func TestRegistrarSyncOverrideErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, _, err := LoadConfig(LoadOptions{Path: writeConfig(t, minimalYAML+tt.yaml), Search: []string{}})
+			_, _, err := Load(LoadOptions{Path: writeConfig(t, minimalYAML+tt.yaml), Search: []string{}})
 			if err == nil {
 				t.Fatal("loaded")
 			}
@@ -172,7 +172,7 @@ func TestRegistrarSyncOverrideErrors(t *testing.T) {
 // Several distinct module names are accepted.
 func TestODRSeveralModules(t *testing.T) {
 	cfg, _ := mustLoad(t, LoadOptions{Path: writeConfig(t, minimalYAML+odrBlock+"    modules: [odr, odr_legacy, ' ODR ']\n")})
-	if got := registrarModules(cfg, odr.Name); !slices.Equal(got, []string{"odr", "odr_legacy"}) {
+	if got := cfg.RegistrarModules(odr.Name); !slices.Equal(got, []string{"odr", "odr_legacy"}) {
 		t.Errorf("modules = %q", got)
 	}
 }

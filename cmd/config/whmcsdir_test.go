@@ -1,10 +1,7 @@
-package cmd
+package config
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,150 +9,36 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/go-sql-driver/mysql"
-
-	"github.com/domainsync/domainsync/registrar"
-	"github.com/domainsync/domainsync/registrar/openprovider"
+	"github.com/domainsync/domainsync/cmd/config/configtest"
 	"github.com/domainsync/domainsync/whmcsdb"
 	"github.com/domainsync/domainsync/whmcsdb/whmcsconf"
-	"github.com/domainsync/domainsync/whmcsdb/whmcscrypt"
-	"github.com/domainsync/domainsync/whmcsdb/whmcstest"
 )
 
-// Secrets of the WHMCS fixtures: none may appear in any output.
+// The WHMCS installation fixture lives in configtest (the command tests
+// use it too).
 const (
-	whmcsOPPass   = "wh-op-pw-Qz8SECRET&amp;x"
-	whmcsSMTPPass = "wh-smtp-pw-Rt3SECRET"
+	whmcsOPPass   = configtest.WHMCSOPPass
+	whmcsSMTPPass = configtest.WHMCSSMTPPass
+	moduleFile    = configtest.ModuleFile
 )
 
-// randomHash is a $cc_encryption_hash as the installer makes them: 64
-// random characters from [a-zA-Z0-9].
-func randomHash(t testing.TB) string {
-	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-	b := make([]byte, 64)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b)
-}
-
-func encrypt(t testing.TB, plain, hash string) string {
-	t.Helper()
-	c, err := whmcscrypt.Encrypt(plain, hash)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-func phpQuote(s string) string {
-	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
-}
-
-// whmcsFixture is a WHMCS directory and its database.
-type whmcsFixture struct {
-	Dir  string
-	DSN  string        // the test database
-	Conf *mysql.Config // its parsed DSN
-	Hash string        // the key the database's values are encrypted with
-}
-
-// moduleFile is an advanced-module-configurations.php setting some keys
-// (and leaving updateInterval, sendEmptyActivityEmail and the two push
-// toggles out, so that the defaults apply to them).
-const moduleFile = `<?php
-$x = getenv('NOPE');
-return [
-    'api_url' => 'https://api.openprovider.eu',
-    'syncUseNativeWHMCS' => false,
-    'syncDomainStatus' => true,
-    'syncExpiryDate' => false,
-    'updateNextDueDate' => true,
-    'nextDueDateOffset' => 7,
-    'nextDueDateUpdateMaxDayDifference' => 60,
-    'domainProcessingLimit' => 150,
-    'test_mode_tlds' => ['com', 'nl'],
-];
-`
-
-// newWHMCS builds a WHMCS directory (configuration.php with key, the module
-// file when module is not "") over a fresh test database whose
-// tblregistrars and tblconfiguration hold values encrypted with a random key.
-// configKey is the key written to configuration.php ("" = the right one).
-func newWHMCS(t *testing.T, module, configKey, dbHost string) *whmcsFixture {
-	t.Helper()
-	dsn := whmcstest.NewDB(t)
-	mc, err := mysql.ParseDSN(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &whmcsFixture{Dir: t.TempDir(), DSN: dsn, Conf: mc, Hash: randomHash(t)}
-	host, port, _ := strings.Cut(mc.Addr, ":")
-	if dbHost != "" {
-		host = dbHost
-	}
-	if configKey == "" {
-		configKey = f.Hash
-	}
-	php := fmt.Sprintf(`<?php
-$license = 'WHMCS-xxxx';
-$db_host = %s;
-$db_port = %s;
-$db_username = %s;
-$db_password = %s;
-$db_name = %s;
-$cc_encryption_hash = %s;
-$templates_compiledir = 'templates_c';
-$mysql_charset = 'utf8';
-`, phpQuote(host), phpQuote(port), phpQuote(mc.User), phpQuote(mc.Passwd), phpQuote(mc.DBName), phpQuote(configKey))
-	if err := os.WriteFile(filepath.Join(f.Dir, "configuration.php"), []byte(php), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if module != "" {
-		p := filepath.Join(f.Dir, whmcsconf.ModuleConfigPath)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(module), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-
-	db := whmcstest.Open(t, dsn)
-	whmcstest.InsertRegistrarSetting(t, db, "openprovider", "Username", encrypt(t, "whmcs-reseller", f.Hash))
-	whmcstest.InsertRegistrarSetting(t, db, "openprovider", "Password", encrypt(t, whmcsOPPass, f.Hash))
-	whmcstest.InsertRegistrarSetting(t, db, "openprovider", "test_mode", encrypt(t, "on", f.Hash))
-	whmcstest.InsertRegistrarSetting(t, db, "otherregistrar", "Username", encrypt(t, "someone-else", f.Hash))
-	mailConfig := `{"module":"SmtpMail","configuration":{"encoding":"0","service_provider":"Generic","host":"smtp.example.com","port":"587","auth_type":"plain","username":"mailer@example.com","password":"` + whmcsSMTPPass + `","secure":"tls","debug":""}}`
-	for k, v := range map[string]string{
-		"Version":               "8.12.1-release.1",
-		"MailConfig":            encrypt(t, mailConfig, f.Hash),
-		"MailType":              "mail", // left behind by the 8.0 conversion: ignored
-		"SystemEmailsFromName":  "Example &amp; Co",
-		"SystemEmailsFromEmail": "noreply@example.com",
-		"CompanyName":           "Not Used",
-		"BCCMessages":           "audit@example.com, not an address",
-		"DomainSyncEnabled":     "on",
-	} {
-		whmcstest.SetConfig(t, db, k, v)
-	}
-	return f
-}
+var (
+	newWHMCS   = configtest.NewWHMCS
+	randomHash = configtest.RandomHash
+	encrypt    = configtest.Encrypt
+)
 
 // TestLoadWHMCSDir is the drop-in: no file, no environment, only the WHMCS
 // directory; the loader yields the database connection, the Openprovider
 // credentials, the module options and the SMTP settings.
 func TestLoadWHMCSDir(t *testing.T) {
 	f := newWHMCS(t, moduleFile, "", "")
-	cfg, src, err := LoadConfig(LoadOptions{
+	cfg, src, err := Load(LoadOptions{
 		Flags:  []FlagValue{{Name: "whmcs", Key: "whmcs.dir", Value: f.Dir}},
 		Search: []string{filepath.Join(t.TempDir(), "none.yaml")},
 	})
 	if err != nil {
-		t.Fatalf("LoadConfig: %v", err)
+		t.Fatalf("Load: %v", err)
 	}
 	modSrc := func(k string) string { return "whmcs " + filepath.Join(f.Dir, whmcsconf.ModuleConfigPath) + " " + k }
 	want := map[string][2]string{ // key → value, source
@@ -203,9 +86,9 @@ func TestLoadWHMCSDir(t *testing.T) {
 		!strings.Contains(s.Value, "@tcp("+f.Conf.Addr+")/"+f.Conf.DBName) {
 		t.Errorf("whmcs.dsn = %s (%s)", s.Value, s.Source)
 	}
-	db, err := openWHMCSDB(context.Background(), cfg, whmcsdb.Options{})
+	db, err := OpenWHMCSDB(context.Background(), cfg, whmcsdb.Options{})
 	if err != nil {
-		t.Fatalf("openWHMCSDB: %v", err)
+		t.Fatalf("OpenWHMCSDB: %v", err)
 	}
 	defer db.Close()
 	if db.Name() != f.Conf.DBName {
@@ -225,102 +108,11 @@ func TestLoadWHMCSDir(t *testing.T) {
 	}
 }
 
-// TestConfigCommandWHMCS runs "domainsync config --whmcs DIR" through Main
-// and checks that every precedence level is named: flag, env, file, WHMCS
-// and default, each over the ones below it.
-func TestConfigCommandWHMCS(t *testing.T) {
-	f := newWHMCS(t, moduleFile, "", "")
-	yaml := "sync:\n  due_date_offset: 3\nreport:\n  smtp:\n    host: relay.internal\n"
-	tests := []struct {
-		name string
-		yaml string
-		env  map[string]string
-		args []string
-		file bool // whmcs.dir is in the file: no --whmcs
-		want []string
-	}{
-		{name: "whmcs only", want: []string{
-			"# configuration file: none (environment and flags only)",
-			"whmcs.dir = $WHMCS  (flag --whmcs)",
-			"registrars.openprovider.username = whmcs-reseller  (whmcs tblregistrars openprovider Username)",
-			"registrars.openprovider.password = ********  (whmcs tblregistrars openprovider Password)",
-			"sync.batch_size = 150  (whmcs $WHMCS/" + whmcsconf.ModuleConfigPath + " domainProcessingLimit)",
-			"sync.due_date_offset = 7  (whmcs $WHMCS/" + whmcsconf.ModuleConfigPath + " nextDueDateOffset)",
-			"sync.invoices = true  (default)",
-			"report.smtp.password = ********  (whmcs tblconfiguration MailConfig)",
-			"report.bcc = [audit@example.com]  (whmcs tblconfiguration BCCMessages)",
-		}},
-		{name: "file over whmcs", yaml: yaml, want: []string{
-			"sync.due_date_offset = 3  (file $DIR/domainsync.yaml:2)",
-			"sync.batch_size = 150  (whmcs $WHMCS/" + whmcsconf.ModuleConfigPath + " domainProcessingLimit)",
-			// the transport is one unit: a host in the file keeps all of WHMCS's out
-			"report.smtp.host = relay.internal  (file $DIR/domainsync.yaml:5)",
-			`report.smtp.username = ""  (default)`,
-			`report.smtp.password = ""  (default)`,
-		}},
-		{name: "env over whmcs", yaml: yaml, env: map[string]string{EnvOpenproviderUsername: "env-user", EnvOpenproviderURL: "https://api.openprovider.eu"}, want: []string{
-			"registrars.openprovider.username = env-user  (env DOMAINSYNC_OPENPROVIDER_USERNAME)",
-			"registrars.openprovider.url = https://api.openprovider.eu  (env DOMAINSYNC_OPENPROVIDER_URL)",
-			"registrars.openprovider.password = ********  (whmcs tblregistrars openprovider Password)",
-		}},
-		{name: "env dsn over configuration.php", env: map[string]string{EnvDBDSN: f.DSN}, want: []string{
-			"whmcs.dsn = " + maskDSN(f.DSN) + "  (env DOMAINSYNC_DB_DSN)",
-			"registrars.openprovider.username = whmcs-reseller  (whmcs tblregistrars openprovider Username)",
-		}},
-		{name: "flag over everything", yaml: "sync:\n  batch_size: 99\n", args: []string{"--batch-size", "20"}, want: []string{
-			"sync.batch_size = 20  (flag --batch-size)",
-		}},
-		{name: "dir from the file", yaml: "whmcs:\n  dir: $WHMCS\n", file: true, want: []string{
-			"whmcs.dir = $WHMCS  (file $DIR/domainsync.yaml:2)",
-			"registrars.openprovider.username = whmcs-reseller  (whmcs tblregistrars openprovider Username)",
-		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			clearEnv(t)
-			dir := t.TempDir()
-			if tt.yaml != "" {
-				if err := os.WriteFile(filepath.Join(dir, "domainsync.yaml"), []byte(strings.ReplaceAll(tt.yaml, "$WHMCS", f.Dir)), 0o600); err != nil {
-					t.Fatal(err)
-				}
-			}
-			t.Chdir(dir)
-			for k, v := range tt.env {
-				t.Setenv(k, v)
-			}
-			args := []string{"config"}
-			if !tt.file {
-				args = append(args, "--whmcs", f.Dir)
-			}
-			args = append(args, tt.args...)
-			var out, errOut bytes.Buffer
-			code := Main(args, strings.NewReader(""), &out, &errOut)
-			got := strings.ReplaceAll(strings.ReplaceAll(out.String()+errOut.String(), f.Dir, "$WHMCS"), dir, "$DIR")
-			if code != ExitOK {
-				t.Fatalf("exit %d\n%s", code, got)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(got, w+"\n") {
-					t.Errorf("output lacks %q\n%s", w, got)
-				}
-			}
-			if !strings.Contains(errOut.String(), "warning: WHMCS's own domain sync is on") {
-				t.Errorf("no DomainSyncEnabled warning:\n%s", errOut.String())
-			}
-			for _, s := range []string{whmcsOPPass, whmcsSMTPPass, f.Hash} {
-				if strings.Contains(got, s) {
-					t.Errorf("output shows the secret %q", s)
-				}
-			}
-		})
-	}
-}
-
 // TestWHMCSWrongKey: a cc_encryption_hash that is not the database's is
 // detected, reported as such, and nothing it decrypts is used.
 func TestWHMCSWrongKey(t *testing.T) {
 	f := newWHMCS(t, moduleFile, randomHash(t), "")
-	_, _, err := LoadConfig(LoadOptions{Flags: []FlagValue{{Name: "whmcs", Key: "whmcs.dir", Value: f.Dir}}, Search: []string{}})
+	_, _, err := Load(LoadOptions{Flags: []FlagValue{{Name: "whmcs", Key: "whmcs.dir", Value: f.Dir}}, Search: []string{}})
 	if err == nil {
 		t.Fatal("no error without credentials")
 	}
@@ -331,7 +123,7 @@ func TestWHMCSWrongKey(t *testing.T) {
 		}
 	}
 	// With credentials from the environment the run can go on, warned.
-	cfg, src, err := LoadConfig(LoadOptions{
+	cfg, src, err := Load(LoadOptions{
 		Flags:  []FlagValue{{Name: "whmcs", Key: "whmcs.dir", Value: f.Dir}},
 		Env:    envOf(map[string]string{EnvOpenproviderUsername: "u", EnvOpenproviderPassword: secretEnvOP}),
 		Search: []string{},
@@ -390,7 +182,7 @@ func TestWHMCSDirErrors(t *testing.T) {
 		{badModule, "advanced-module-configurations.php"},
 	}
 	for _, tt := range tests {
-		_, _, err := LoadConfig(LoadOptions{Flags: []FlagValue{{Name: "whmcs", Key: "whmcs.dir", Value: tt.dir}}, Search: []string{}})
+		_, _, err := Load(LoadOptions{Flags: []FlagValue{{Name: "whmcs", Key: "whmcs.dir", Value: tt.dir}}, Search: []string{}})
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: error %v, want %q", tt.dir, err, tt.want)
 		}
@@ -563,37 +355,34 @@ func TestWHMCSPrecedencePure(t *testing.T) {
 	}
 }
 
-func TestEntityHint(t *testing.T) {
-	auth := &registrar.Error{Kind: registrar.KindAuth, Registrar: openprovider.Name, Code: openprovider.CodeAuthFailed, Message: "login refused"}
-	other := &registrar.Error{Kind: registrar.KindAccessDenied, Registrar: openprovider.Name, Code: openprovider.CodeAccessDenied}
+// TestWHMCSNativeSync: NativeSync follows the module's syncUseNativeWHMCS,
+// from the module file (4.0+) or tblregistrars (3.3 and older).
+func TestWHMCSNativeSync(t *testing.T) {
+	hash := "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01"
+	enc := func(s string) string { return encrypt(t, s, hash) }
 	tests := []struct {
-		err  error
-		pw   Secret
-		hint bool
+		name   string
+		regs   map[string]string
+		module map[string]whmcsconf.Value
+		want   bool
 	}{
-		{auth, "p&amp;ss", true},
-		{fmt.Errorf("login: %w", auth), "x&#039;y", true},
-		{auth, "p&ss", false},
-		{auth, "plain", false},
-		{other, "p&amp;ss", false},
-		{errors.New("timeout"), "p&amp;ss", false},
-		{nil, "p&amp;ss", false},
+		{name: "module file true", module: map[string]whmcsconf.Value{"syncUseNativeWHMCS": whmcsconf.Bool(true)}, want: true},
+		{name: "module file false", module: map[string]whmcsconf.Value{"syncUseNativeWHMCS": whmcsconf.Bool(false)}},
+		{name: "module file absent key", module: map[string]whmcsconf.Value{"domainProcessingLimit": whmcsconf.Int(3)}},
+		{name: "tblregistrars on", regs: map[string]string{"Username": enc("u"), "syncUseNativeWHMCS": enc("on")}, want: true},
+		{name: "tblregistrars off", regs: map[string]string{"Username": enc("u"), "syncUseNativeWHMCS": enc("")}},
+		{name: "module file wins over tblregistrars", regs: map[string]string{"syncUseNativeWHMCS": enc("on")},
+			module: map[string]whmcsconf.Value{"syncUseNativeWHMCS": whmcsconf.Bool(false)}},
+		{name: "nothing"},
 	}
 	for _, tt := range tests {
-		got := entityHint(tt.err, tt.pw)
-		if tt.err == nil {
-			if got != nil {
-				t.Errorf("nil error became %v", got)
+		t.Run(tt.name, func(t *testing.T) {
+			w := whmcsValues(whmcsInput{Dir: "/w", ConfigPath: "/w/configuration.php", ModulePath: "/w/m.php", Hash: hash,
+				Registrar: tt.regs, Module: tt.module})
+			if w.NativeSync != tt.want {
+				t.Errorf("NativeSync = %t, want %t (warnings %q)", w.NativeSync, tt.want, w.Warnings)
 			}
-			continue
-		}
-		hinted := strings.Contains(got.Error(), "HTML entities")
-		if hinted != tt.hint || !errors.Is(got, tt.err) {
-			t.Errorf("entityHint(%v) = %v, hint %t want %t", tt.err, got, hinted, tt.hint)
-		}
-		if strings.Contains(got.Error(), tt.pw.Reveal()) {
-			t.Errorf("hint shows the password: %v", got)
-		}
+		})
 	}
 }
 

@@ -1,11 +1,11 @@
-package cmd
+package config
 
 // Configuration: the YAML file, the environment and the command-line flags,
 // merged into one Config, with a record of where every effective value came
 // from (Sources). Precedence everywhere: flags > environment > YAML file >
 // (WHMCS, with the drop-in issue) > built-in defaults.
 //
-// Loading is two steps: LoadConfig finds and reads the file (the only I/O),
+// Loading is two steps: Load finds and reads the file (the only I/O),
 // parseConfig does everything else as a pure function of its input, so it is
 // table-tested and fuzzed without touching the disk.
 
@@ -36,7 +36,6 @@ import (
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 
-	"github.com/domainsync/domainsync/registrar"
 	"github.com/domainsync/domainsync/registrar/odr"
 	"github.com/domainsync/domainsync/sync"
 )
@@ -91,7 +90,7 @@ type ODRConfig struct {
 // SyncOverride is a registrar's own sync: section (registrars.odr.sync,
 // registrars.openprovider.sync): any key of the top-level sync: section.
 // Only the keys set under the registrar override the top-level values (a
-// list or a map replaces the top-level one whole); registrarSettings
+// list or a map replaces the top-level one whole); RegistrarSettings
 // returns the merged settings. Its layout mirrors the sync: section of the
 // file (see syncSection) so that keys, sources and messages line up.
 type SyncOverride struct {
@@ -142,7 +141,7 @@ type ReportConfig struct {
 }
 
 // SMTPConfig is report.smtp. TLS is "none", "starttls" or "tls"; a zero Port
-// is filled from TLS (25, 587, 465) by LoadConfig.
+// is filled from TLS (25, 587, 465) by Load.
 type SMTPConfig struct {
 	Host     string `yaml:"host"`
 	Port     int    `yaml:"port"`
@@ -164,7 +163,7 @@ const (
 // DefaultOpenproviderURL is the production REST endpoint.
 const DefaultOpenproviderURL = "https://api.openprovider.eu"
 
-// Environment variables read by LoadConfig. An empty variable counts as unset
+// Environment variables read by Load. An empty variable counts as unset
 // (so `DOMAINSYNC_SMTP_PASSWORD=` in a unit file does not wipe the file's value).
 const (
 	EnvConfig               = "DOMAINSYNC_CONFIG"
@@ -191,11 +190,21 @@ var envKeys = []struct{ env, key string }{
 	{EnvSMTPPassword, "report.smtp.password"},
 }
 
+// EnvVars lists the environment variables that override a key, in the
+// order they are applied ($DOMAINSYNC_CONFIG, which names the file, aside).
+func EnvVars() []string {
+	out := make([]string, len(envKeys))
+	for i, e := range envKeys {
+		out[i] = e.env
+	}
+	return out
+}
+
 // DefaultSearchPaths are tried in order when neither --config nor
 // $DOMAINSYNC_CONFIG names a file.
 var DefaultSearchPaths = []string{"domainsync.yaml", "/etc/domainsync/domainsync.yaml"}
 
-// maxConfigSize bounds what LoadConfig reads.
+// maxConfigSize bounds what Load reads.
 const maxConfigSize = 1 << 20
 
 // ---------------------------------------------------------------------------
@@ -350,37 +359,37 @@ type FlagValue struct {
 type LoadOptions struct {
 	Path   string                      // from --config; "" searches
 	Env    func(string) (string, bool) // os.LookupEnv in production; nil = empty environment
-	Flags  []FlagValue                 // overrides from changed flags, see addOverrideFlags
+	Flags  []FlagValue                 // overrides from changed flags, see AddOverrideFlags
 	Search []string                    // nil = DefaultSearchPaths
 }
 
-// ConfigError lists every problem found in a configuration, each naming where
+// Error lists every problem found in a configuration, each naming where
 // (file:line, env NAME or flag --name), the key and the value.
-type ConfigError struct {
+type Error struct {
 	Problems []string
 }
 
-func (e *ConfigError) Error() string {
+func (e *Error) Error() string {
 	if len(e.Problems) == 1 {
 		return "configuration: " + e.Problems[0]
 	}
 	return fmt.Sprintf("configuration has %d problems:\n  %s", len(e.Problems), strings.Join(e.Problems, "\n  "))
 }
 
-// LoadConfig finds the configuration file (--config, then $DOMAINSYNC_CONFIG,
+// Load finds the configuration file (--config, then $DOMAINSYNC_CONFIG,
 // then the search paths), decodes it strictly, applies the environment and
 // the flags, fills defaults and validates the result. All problems are
-// returned together as a *ConfigError; no secret appears in them.
+// returned together as a *Error; no secret appears in them.
 //
 // When whmcs.dir is set (by any level), the WHMCS installation is read too
 // (loadWHMCSDir: configuration.php, its database, the module's advanced
 // configuration) and fills every key nothing above it set.
-func LoadConfig(opts LoadOptions) (*Config, *Sources, error) {
-	return LoadConfigContext(context.Background(), opts)
+func Load(opts LoadOptions) (*Config, *Sources, error) {
+	return LoadContext(context.Background(), opts)
 }
 
-// LoadConfigContext is LoadConfig with a context bounding the WHMCS reads.
-func LoadConfigContext(ctx context.Context, opts LoadOptions) (*Config, *Sources, error) {
+// LoadContext is Load with a context bounding the WHMCS reads.
+func LoadContext(ctx context.Context, opts LoadOptions) (*Config, *Sources, error) {
 	env := opts.Env
 	if env == nil {
 		env = func(string) (string, bool) { return "", false }
@@ -403,7 +412,7 @@ func LoadConfigContext(ctx context.Context, opts LoadOptions) (*Config, *Sources
 	}
 	if explicit != "" {
 		if err := readConfigFile(explicit, &in); err != nil {
-			return nil, nil, &ConfigError{Problems: []string{fmt.Sprintf("%s: %v", in.FileSource, err)}}
+			return nil, nil, &Error{Problems: []string{fmt.Sprintf("%s: %v", in.FileSource, err)}}
 		}
 	} else {
 		for _, p := range search {
@@ -416,7 +425,7 @@ func LoadConfigContext(ctx context.Context, opts LoadOptions) (*Config, *Sources
 				err = readConfigFile(p, &in)
 			}
 			if err != nil {
-				return nil, nil, &ConfigError{Problems: []string{err.Error()}}
+				return nil, nil, &Error{Problems: []string{err.Error()}}
 			}
 			break
 		}
@@ -576,7 +585,7 @@ func (l *loader) err() error {
 		return n
 	}
 	slices.SortStableFunc(out, func(a, b string) int { return cmp.Compare(lineOf(a), lineOf(b)) })
-	return &ConfigError{Problems: out}
+	return &Error{Problems: out}
 }
 
 // scrub removes every known secret from a message. Messages are built never
@@ -1762,14 +1771,14 @@ func formatInterval(d time.Duration) string {
 // ---------------------------------------------------------------------------
 // Flags shared by the commands that load the configuration
 
-// addConfigFlag registers --config FILE.
-func addConfigFlag(c *cobra.Command, path *string) {
+// AddFlag registers --config FILE.
+func AddFlag(c *cobra.Command, path *string) {
 	c.Flags().StringVar(path, "config", "", fmt.Sprintf("configuration file (default: $%s, then %s)", EnvConfig, strings.Join(DefaultSearchPaths, ", ")))
 }
 
 // overrideFlags are the flags that override a configuration key. A flag is
 // typed after its key; add one here and every command that calls
-// addOverrideFlags (sync, config) gets it.
+// AddOverrideFlags (sync, config) gets it.
 var overrideFlags = []struct{ name, key, usage string }{
 	{"batch-size", "sync.batch_size", "domains per run (overrides sync.batch_size)"},
 	{"update-interval", "sync.update_interval", "minimum time between two syncs of one domain, e.g. 2h or 1d (overrides sync.update_interval)"},
@@ -1777,9 +1786,9 @@ var overrideFlags = []struct{ name, key, usage string }{
 	{"whmcs", "whmcs.dir", "WHMCS directory: database, registrar credentials, sync and mail settings from the installation (overrides whmcs.dir)"},
 }
 
-// addOverrideFlags registers the override flags on c and returns a function
+// AddOverrideFlags registers the override flags on c and returns a function
 // that, once the flags are parsed, lists the ones given for LoadOptions.Flags.
-func addOverrideFlags(c *cobra.Command) func() []FlagValue {
+func AddOverrideFlags(c *cobra.Command) func() []FlagValue {
 	fs := c.Flags()
 	for _, f := range overrideFlags {
 		switch keyByPath[f.key].Type.Kind() {
@@ -1804,10 +1813,10 @@ func addOverrideFlags(c *cobra.Command) func() []FlagValue {
 	}
 }
 
-// registrarModules are the tbldomains.registrar values of a configured
+// RegistrarModules are the tbldomains.registrar values of a configured
 // registrar (matched in any case, lower-cased here): ODR's
 // registrars.odr.modules; the registrar's name for the others.
-func registrarModules(cfg *Config, name string) []string {
+func (cfg *Config) RegistrarModules(name string) []string {
 	if name == odr.Name && cfg.Registrars.Odr != nil && len(cfg.Registrars.Odr.Modules) > 0 {
 		var out []string
 		for _, m := range cfg.Registrars.Odr.Modules {
@@ -1820,10 +1829,10 @@ func registrarModules(cfg *Config, name string) []string {
 	return []string{name}
 }
 
-// registrarSettings are the sync settings of one registrar: the sync:
+// RegistrarSettings are the sync settings of one registrar: the sync:
 // section with the keys set under registrars.<name>.sync merged over it,
 // and that registrar's built-in rules.
-func registrarSettings(cfg *Config, name string) sync.Settings {
+func (cfg *Config) RegistrarSettings(name string) sync.Settings {
 	s := cfg.Sync
 	if ov := cfg.Registrars.syncOverride(name); ov != nil {
 		s = mergeSync(s, ov).Canonical()
@@ -1832,51 +1841,11 @@ func registrarSettings(cfg *Config, name string) sync.Settings {
 	return s
 }
 
-// selectRegistrars keeps the configured registrars named by --registrar
-// (any case; all when none is given). A name that is not configured is a
-// usage error.
-func selectRegistrars(configured, want []string) ([]string, error) {
-	if len(want) == 0 {
-		return configured, nil
-	}
-	var out []string
-	for _, w := range want {
-		w = strings.ToLower(strings.TrimSpace(w))
-		if !slices.Contains(configured, w) {
-			return nil, fmt.Errorf("--registrar: %q is not a configured registrar (configured: %s)", w, strings.Join(configured, ", "))
-		}
-		if !slices.Contains(out, w) {
-			out = append(out, w)
-		}
-	}
-	// Keep the configured order.
-	slices.SortStableFunc(out, func(a, b string) int { return slices.Index(configured, a) - slices.Index(configured, b) })
-	return out, nil
-}
-
-// registrarContacts is the contact sync mode of a registrar: ODR's
+// RegistrarContacts is the contact sync mode of a registrar: ODR's
 // registrars.odr.contacts; off for every other registrar.
-func registrarContacts(cfg *Config, name string) sync.ContactMode {
+func (cfg *Config) RegistrarContacts(name string) sync.ContactMode {
 	if name != odr.Name || cfg.Registrars.Odr == nil {
 		return sync.ContactsOff
 	}
 	return sync.ContactMode(cfg.Registrars.Odr.Contacts)
-}
-
-// newODR builds the ODR client of the registrars.odr section.
-func newODR(cfg *Config, log *slog.Logger) (registrar.Registrar, error) {
-	o := cfg.Registrars.Odr
-	if o == nil {
-		return nil, fmt.Errorf("registrar %s is not configured", odr.Name)
-	}
-	return odr.New(odr.Config{
-		URL:            o.URL,
-		APIKey:         o.APIKey,
-		APISecret:      o.APISecret.Reveal(),
-		RateLimit:      o.RateLimit,
-		Concurrency:    o.Concurrency,
-		RequestTimeout: o.Timeout,
-		UserAgent:      UserAgent(),
-		Logger:         log.With("registrar", odr.Name),
-	})
 }
