@@ -270,6 +270,7 @@ func TestLockLostMidRun(t *testing.T) {
 	}
 	t.Logf("stderr: %s", errOut)
 	e.op.SetHook(nil)
+	waitLockFree(t, e, lockName)
 	if code, _, errOut := e.run(); code != 0 {
 		t.Fatalf("next run: exit %d: %s", code, errOut)
 	}
@@ -278,14 +279,20 @@ func TestLockLostMidRun(t *testing.T) {
 	}
 }
 
-// TestLockLostDuringPushes: the run lock's connection killed when the first
-// registrar write arrives: the run stops starting registrar writes (only
-// those already in flight finish), exits 1, and the next run sends each
-// remaining write once (--all: the domains are not due again before
-// update_interval).
+// TestLockLostDuringPushes: the run lock's connection is killed when the
+// first registrar write arrives, and every registrar write is held at the
+// registrar until the kill has completed. No write can finish (and free a
+// push slot) before the lock is lost, so the writes sent are exactly those
+// that had passed their lock check by then: at most the push concurrency.
+// The guarantee, whatever the scheduling: the run stops starting registrar
+// writes (only those in flight finish), exits 1 saying the lock was lost
+// (the check that notices first may be a registrar write's or the one
+// before recording last_sync), and the next run sends each remaining write
+// once (--all: the domains may not be due again before update_interval).
 func TestLockLostDuringPushes(t *testing.T) {
 	t.Parallel()
 	const n = 12
+	const inFlight = 4 // the push concurrency: the registrar's concurrency in newE2E's configuration
 	e := newE2E(t, e2eOptions{})
 	for i := 1; i <= n; i++ {
 		name := fmt.Sprintf("p%02d.com", i)
@@ -295,33 +302,42 @@ func TestLockLostDuringPushes(t *testing.T) {
 	}
 	lockName := whmcsdb.LockName(e.query("SELECT DATABASE()")[0], "sync")
 	var once stdsync.Once
-	killed := make(chan string, 1)
+	lost := make(chan struct{})
+	var killErr error
 	e.op.SetHook(func(r opsim.Request) {
 		if r.Method != "PUT" {
 			return
 		}
 		once.Do(func() {
+			defer close(lost)
 			holder := e.query("SELECT IS_USED_LOCK(?)", lockName)[0]
-			if _, err := e.db.Exec("KILL CONNECTION " + holder); err != nil {
-				killed <- err.Error()
+			if holder == "NULL" {
+				killErr = fmt.Errorf("the run lock was not held at the first registrar write")
 				return
 			}
-			killed <- ""
+			_, killErr = e.db.Exec("KILL CONNECTION " + holder)
 		})
+		<-lost // no write is answered before the lock is lost
 	})
 	code, _, errOut := e.run()
-	if msg := <-killed; msg != "" {
-		t.Fatal(msg)
+	select {
+	case <-lost:
+	default:
+		t.Fatalf("no registrar write was sent: exit %d: %s", code, errOut)
+	}
+	if killErr != nil {
+		t.Fatal(killErr)
 	}
 	if code != 1 {
 		t.Fatalf("exit %d, want 1: %s", code, errOut)
 	}
-	mustContain(t, "stderr", errOut, "run lock was lost", "at the registrar")
+	mustContain(t, "stderr", errOut, "run lock was lost", "stopped before")
 	first := e.puts()
-	if first >= n {
-		t.Errorf("%d registrar writes of %d sent after the lock was lost at the first", first, n)
+	if first < 1 || first > inFlight {
+		t.Errorf("%d registrar writes sent; want those in flight when the lock was lost: 1 to %d", first, inFlight)
 	}
 	t.Logf("%d of %d writes sent before the run stopped; stderr: %s", first, n, errOut)
+	waitLockFree(t, e, lockName)
 
 	// (Those domains' last_sync was recorded before the registrar writes:
 	// a batch run would check them again after update_interval; --all now.)

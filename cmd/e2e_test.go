@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/domainsync/domainsync/registrar/openprovider/opsim"
 	"github.com/domainsync/domainsync/report/mailtest"
@@ -306,4 +307,19 @@ func (e *e2e) puts() int {
 		}
 	}
 	return n
+}
+
+// waitLockFree waits until the server has freed the run lock lockName
+// (after KILL CONNECTION, the killed session releases it as it ends, which
+// may be a moment after the KILL returns); the next run takes the lock
+// without waiting and would otherwise find it still held.
+func waitLockFree(t *testing.T, e *e2e, lockName string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for e.query("SELECT IS_FREE_LOCK(?)", lockName)[0] != "1" {
+		if time.Now().After(deadline) {
+			t.Fatalf("the run lock %s is still held 30 s after its connection was killed", lockName)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

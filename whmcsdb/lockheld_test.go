@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/domainsync/domainsync/whmcsdb/whmcstest"
 )
@@ -32,7 +33,16 @@ func TestLockHeld(t *testing.T) {
 		t.Fatalf("Held after KILL CONNECTION = %v, want ErrLockLost", err)
 	}
 	t.Logf("Held: %v", err)
-	// The lock is free for another run now.
+	// The killed session frees the lock as it ends, which may be a moment
+	// after KILL returns: wait for that (not a time), then another run can
+	// take it.
+	waitFree := time.Now().Add(30 * time.Second)
+	for e.scalar(t, "SELECT IS_FREE_LOCK(?)", LockName(e.db.Name(), "sync")) != "1" {
+		if time.Now().After(waitFree) {
+			t.Fatal("the killed session still holds the lock after 30 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	other, err := e.db.LockHeld(ctx, "sync")
 	if err != nil {
 		t.Fatalf("another run cannot take the lost lock: %v", err)
