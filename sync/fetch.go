@@ -127,6 +127,41 @@ func forcedStrategy() ReadStrategy {
 	return ""
 }
 
+// fetchResult is the fetch stage's outcome: the registrar's answer for each
+// name, or why there is none. With TimedOut or AccountErr nothing is
+// planned or written.
+type fetchResult struct {
+	Results map[string]registrar.Result
+	// TimedOut: the Deadline passed while the registrar was being read;
+	// nothing is applied from an incomplete read.
+	TimedOut bool
+	// AccountErr is the failure that stopped the read (login, rate limit,
+	// maintenance, access denied...): nothing is written.
+	AccountErr error
+}
+
+// fetchBatch is the fetch stage: it reads the names want from the
+// registrar (fetch), the read cancelled at o.Deadline. The returned error
+// is the run's context being cancelled; every other failure is in the
+// result.
+func fetchBatch(ctx context.Context, o Options, want []string) (fetchResult, error) {
+	fctx, cancel := ctx, context.CancelFunc(func() {})
+	if !o.Deadline.IsZero() {
+		fctx, cancel = context.WithDeadline(ctx, o.Deadline)
+	}
+	results, err := fetch(fctx, o, want)
+	cancel()
+	switch {
+	case err == nil:
+		return fetchResult{Results: results}, nil
+	case errors.Is(err, context.Canceled):
+		return fetchResult{}, err
+	case ctx.Err() == nil && errors.Is(fctx.Err(), context.DeadlineExceeded): // (cancel above leaves Canceled otherwise)
+		return fetchResult{TimedOut: true}, nil
+	}
+	return fetchResult{AccountErr: err}, nil
+}
+
 // fetch asks the registrar about every domain of the batch, with whichever
 // of per-name lookups or the paged portfolio listing costs fewer round
 // trips (see ChooseRead); --all always lists. When more than one wave of

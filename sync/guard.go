@@ -117,3 +117,14 @@ func HoldAll(plans []DomainPlan, reason string) []DomainPlan {
 	}
 	return out
 }
+
+// guardBatch is the guard stage: Guard over the whole selection (with
+// --all the quiet domains count in the total) and, when it holds, the
+// plans held (HoldAll). force lets a held batch through.
+func guardBatch(p planResult, s Settings, force bool) (planResult, GuardResult) {
+	g := GuardN(p.Plans, len(p.Plans)+len(p.Quiet), s, force)
+	if g.Held {
+		p.Plans = HoldAll(p.Plans, g.Reason)
+	}
+	return p, g
+}

@@ -1,0 +1,121 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/domainsync/domainsync/whmcsdb"
+)
+
+// The apply stage: the WHMCS writes of the plans, one guarded transaction
+// per changed domain (with its last_sync) and one multi-row last_sync
+// statement for the rest, with the push stage (push.go) alongside. The run
+// lock is checked before the first write and before each one; once the
+// Deadline has passed no new domain is started.
+
+// outcome is what happened when a plan was applied.
+type outcome struct {
+	applied    bool     // WHMCS rows written
+	conflict   error    // the row was edited meanwhile: nothing written
+	pushed     []bool   // per plan push: succeeded
+	pushErrors []string // per-domain push failures
+	notStarted bool     // the Deadline passed before this domain was started
+}
+
+// applyResult is the apply stage's outcome (with the push stage's).
+type applyResult struct {
+	// Outcomes are the plans' outcomes, in plan order.
+	Outcomes []outcome
+	// Applied counts the domains whose WHMCS rows were written, Pushed the
+	// registrar writes that succeeded.
+	Applied, Pushed int
+	// NotStarted counts the domains and registrar writes the Deadline left
+	// for the next run.
+	NotStarted int
+	// TimedOut: the Deadline stopped the stage early.
+	TimedOut bool
+	// AccountErr is the registrar's account-level failure that stopped
+	// the pushes.
+	AccountErr error
+}
+
+// applyBatch is the apply stage: it writes each plan of p (table: the
+// last-sync table) and starts each domain's registrar writes once its
+// WHMCS rows are written or found unchanged. A database error or a lost
+// run lock stops it (writes not yet started are not started) and is
+// returned with what was done so far; a registrar account failure stops
+// the pushes and is in AccountErr.
+func applyBatch(ctx context.Context, o Options, table string, p planResult) (applyResult, error) {
+	plans, quiet := p.Plans, p.Quiet
+	a := applyResult{Outcomes: make([]outcome, len(plans))}
+	unchanged := append([]int64(nil), quiet...)
+	total := len(quiet) + len(plans)
+	if err := o.checkLock(ctx, "writing to WHMCS"); err != nil {
+		return a, err
+	}
+	if o.Progress != nil && len(quiet) > 0 {
+		o.Progress(len(quiet), total)
+	}
+
+	pushes := startPushes(ctx, o, plans)
+	stop := func(err error) (applyResult, error) {
+		pr, perr := pushes.finish(err != nil)
+		for i := range a.Outcomes {
+			a.Outcomes[i].pushed, a.Outcomes[i].pushErrors = pr.Pushed[i], pr.Errors[i]
+		}
+		a.Pushed, a.AccountErr = pr.Count, pr.AccountErr
+		a.NotStarted += pr.NotStarted
+		a.TimedOut = a.TimedOut || pr.NotStarted > 0
+		if err != nil {
+			return a, err
+		}
+		return a, perr
+	}
+
+	for i, pl := range plans {
+		if o.pastDeadline() {
+			// Not started: no write, no last_sync, no push; due next run.
+			for k := i; k < len(plans); k++ {
+				a.Outcomes[k].notStarted = true
+			}
+			a.TimedOut = true
+			a.NotStarted += len(plans) - i
+			break
+		}
+		if !pl.HasDBChange() {
+			unchanged = append(unchanged, pl.Domain.ID)
+			if len(pl.Pushes) > 0 {
+				pushes.push(i)
+			}
+			if o.Progress != nil {
+				o.Progress(len(quiet)+i+1, total)
+			}
+			continue
+		}
+		if err := o.checkLock(ctx, "writing "+pl.UnicodeName); err != nil {
+			return stop(err)
+		}
+		err := o.DB.Apply(ctx, pl.Change(table, o.Now))
+		switch {
+		case err == nil:
+			a.Outcomes[i].applied = true
+			a.Applied++
+			if len(pl.Pushes) > 0 {
+				pushes.push(i)
+			}
+		case errors.Is(err, whmcsdb.ErrConflict):
+			a.Outcomes[i].conflict = err
+			unchanged = append(unchanged, pl.Domain.ID)
+		default:
+			return stop(fmt.Errorf("%s: %w", pl.UnicodeName, err))
+		}
+		if o.Progress != nil {
+			o.Progress(len(quiet)+i+1, total)
+		}
+	}
+	if err := o.checkLock(ctx, "recording last_sync"); err != nil {
+		return stop(err)
+	}
+	return stop(o.DB.RecordLastSync(ctx, table, unchanged, o.Now))
+}
