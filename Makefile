@@ -3,13 +3,13 @@ GO        ?= go
 PKG       := github.com/domainsync/domainsync
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
-LDFLAGS   := -s -w -X $(PKG)/cmd.Version=$(VERSION) -X $(PKG)/cmd.Commit=$(COMMIT)
+LDFLAGS    = -s -w -X $(PKG)/cmd.Version=$(VERSION) -X $(PKG)/cmd.Commit=$(COMMIT)
 # Each fuzz target runs this many inputs in `make test` (a short seed run; a count
 # rather than a duration avoids go1.26's spurious "context deadline exceeded", golang/go#75804);
 # `make fuzz FUZZTIME=5m` runs them longer.
 FUZZTIME  ?= 3000x
 
-.PHONY: all build test unit fuzz demo-test lint demo bench bench-reconcile reliability clean install docs install docs
+.PHONY: all build test unit fuzz demo-test lint demo bench bench-reconcile reliability clean install docs package
 
 all: lint test build
 
@@ -43,7 +43,7 @@ lint:
 	$(GO) vet ./...
 
 clean:
-	rm -rf bin
+	rm -rf bin dist
 
 # The README's first command: a real sync against an embedded WHMCS and a simulated
 # Openprovider; needs only Go (the demo build tag carries the embedded engine).
@@ -64,6 +64,19 @@ install: build
 	else \
 	  install -m 0600 contrib/domainsync.example.yaml $(DESTDIR)$(SYSCONFDIR)/domainsync/domainsync.yaml; \
 	fi
+
+# Release packages in dist/ (packaging/package.sh): .deb, .rpm and .tar.gz for
+# each of PKG_ARCHS, and SHA256SUMS. The version comes from the git tag
+# (packaging/version.sh) and is stamped into the binaries with the commit.
+# nfpm runs through `go run` at a pinned version: nothing to install, no go.mod entry.
+PKG_VERSION    ?= $(shell sh packaging/version.sh)
+PKG_ARCHS      ?= amd64 arm64
+PKG_MAINTAINER ?= the domainsync authors <maintainers@domainsync.invalid>
+NFPM           ?= $(GO) run github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.48.0
+package: VERSION = $(PKG_VERSION)
+package:
+	PKG_VERSION='$(PKG_VERSION)' PKG_ARCHS='$(PKG_ARCHS)' PKG_MAINTAINER='$(PKG_MAINTAINER)' \
+	  LDFLAGS='$(LDFLAGS)' GO='$(GO)' NFPM='$(NFPM)' bash packaging/package.sh dist
 
 # Man pages (docs/man/) and shell completions (docs/completion/) from the cobra commands.
 docs:
