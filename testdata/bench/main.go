@@ -43,7 +43,7 @@ func main() {
 	runs := flag.String("runs", "batch,sequential,all,nothing", "which timed runs (batch, sequential, all, nothing)")
 	flag.StringVar(&prebuilt, "bin", "", "use this domainsync binary instead of building the working tree")
 	flag.StringVar(&childMemLimit, "gomemlimit", "", "GOMEMLIMIT for the measured binary only (an experiment; empty = unset)")
-	flag.StringVar(&memProfileDir, "memprofile", "", "directory for one heap profile per run (DOMAINSYNC_MEMPROFILE, near each run's peak)")
+	flag.StringVar(&memProfileDir, "memprofile", "", "directory for one heap profile per run (DOMAINSYNC_MEMPROFILE, near each run's peak; a -bin binary must be built with -tags memprofile)")
 	flag.StringVar(&logDir, "logs", "", "keep each run's -v log (with timestamps) in this directory")
 	reconcile := flag.Bool("reconcile", false, "benchmark `domainsync reconcile` instead of sync (see reconcile.go)")
 	flag.Parse()
@@ -93,7 +93,7 @@ func run(sizesFlag string, latency time.Duration, differ, push float64, batch, o
 	bin := filepath.Join(tmp, "domainsync")
 	if prebuilt != "" {
 		bin = prebuilt
-	} else if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	} else if out, err := exec.Command("go", "build", "-tags", "memprofile", "-o", bin, ".").CombinedOutput(); err != nil {
 		return fmt.Errorf("go build: %v\n%s", err, out)
 	}
 	base, err := mysql.ParseDSN(whmcstest.BaseDSN())

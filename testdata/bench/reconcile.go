@@ -42,7 +42,7 @@ func runReconcileBench(sizesFlag string, latency time.Duration, other int) error
 	bin := filepath.Join(tmp, "domainsync")
 	if prebuilt != "" {
 		bin = prebuilt
-	} else if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	} else if out, err := exec.Command("go", "build", "-tags", "memprofile", "-o", bin, ".").CombinedOutput(); err != nil {
 		return fmt.Errorf("go build: %v\n%s", err, out)
 	}
 	base, err := mysql.ParseDSN(whmcstest.BaseDSN())

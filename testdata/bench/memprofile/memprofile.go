@@ -1,4 +1,7 @@
-package main
+// Package memprofile is the benchmark's heap profiler (BENCHMARKS.md): the
+// binary built with the build tag memprofile (as testdata/bench builds it)
+// calls Start with $DOMAINSYNC_MEMPROFILE; a normal build does not contain it.
+package memprofile
 
 import (
 	"os"
@@ -7,13 +10,12 @@ import (
 	"time"
 )
 
-// startMemProfile is a hidden diagnostic (DOMAINSYNC_MEMPROFILE=path, used
-// by the benchmark harness): it samples the heap every 50 ms and, whenever
-// the heap in use reaches a new high, writes a heap profile to path, so the
-// file shows what was live near the run's peak. The returned function stops
+// Start samples the heap every 50 ms and, whenever the heap in use
+// reaches a new high, writes a heap profile to path, so that the file
+// shows what was live near the run's peak. The returned function stops
 // the sampling and writes a last profile if none was written. Empty path:
 // nothing is done.
-func startMemProfile(path string) (stop func()) {
+func Start(path string) (stop func()) {
 	if path == "" {
 		return func() {}
 	}

@@ -1,4 +1,4 @@
-package main
+package memprofile
 
 import (
 	"bytes"
@@ -7,12 +7,12 @@ import (
 	"testing"
 )
 
-// The hidden DOMAINSYNC_MEMPROFILE hook writes a heap profile (gzipped
+// Start (the hidden DOMAINSYNC_MEMPROFILE hook) writes a heap profile (gzipped
 // protobuf, what `go tool pprof` reads) even for a run shorter than one
 // sampling tick; an empty path is a no-op.
 func TestStartMemProfile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "heap.pprof")
-	startMemProfile(path)()
+	Start(path)()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("no profile written: %v", err)
@@ -20,5 +20,5 @@ func TestStartMemProfile(t *testing.T) {
 	if !bytes.HasPrefix(b, []byte{0x1f, 0x8b}) {
 		t.Fatalf("profile is not gzipped protobuf: % x", b[:min(len(b), 8)])
 	}
-	startMemProfile("")()
+	Start("")()
 }

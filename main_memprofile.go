@@ -1,0 +1,16 @@
+//go:build memprofile
+
+package main
+
+import (
+	"os"
+
+	"github.com/domainsync/domainsync/testdata/bench/memprofile"
+)
+
+// Built with -tags memprofile (as the benchmark harness, testdata/bench,
+// builds the binary), DOMAINSYNC_MEMPROFILE=path writes a heap profile
+// near the run's peak (testdata/bench/memprofile).
+func init() {
+	startProfile = func() (stop func()) { return memprofile.Start(os.Getenv("DOMAINSYNC_MEMPROFILE")) }
+}
