@@ -79,6 +79,11 @@ func (l *checklist) fail(name, problem, fix string) {
 	fmt.Fprintf(l.w, "✗ %s: %s — fix: %s\n", name, oneLineText(problem), fix)
 }
 
+// warn prints a problem that does not fail the check.
+func (l *checklist) warn(name, problem, fix string) {
+	fmt.Fprintf(l.w, "! %s: %s — fix: %s\n", name, oneLineText(problem), fix)
+}
+
 func (l *checklist) info(name, format string, args ...any) {
 	fmt.Fprintf(l.w, "• %s: %s\n", name, fmt.Sprintf(format, args...))
 }
@@ -131,6 +136,9 @@ func runCheck(ctx context.Context, opts *CheckOptions) error {
 	}
 
 	// Database.
+	if problem, fix := config.DSNTransportWarning(cfg, src); problem != "" {
+		l.warn("database transport", problem, fix)
+	}
 	cctx, cancel = bounded()
 	db, err := openDB(cctx, cfg, log)
 	cancel()

@@ -49,6 +49,7 @@ func newODR(cfg *config.Config, log *slog.Logger) (registrar.Registrar, error) {
 		URL:            o.URL,
 		APIKey:         o.APIKey,
 		APISecret:      o.APISecret.Reveal(),
+		CAFile:         o.CAFile,
 		RateLimit:      o.RateLimit,
 		Concurrency:    o.Concurrency,
 		RequestTimeout: o.Timeout,

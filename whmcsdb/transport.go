@@ -32,7 +32,7 @@ func PlainTransport(cfg *mysql.Config) bool {
 // IsLoopback reports whether host is localhost or a loopback address.
 func IsLoopback(host string) bool {
 	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+	if host == "localhost" {
 		return true
 	}
 	ip := net.ParseIP(strings.Trim(host, "[]"))

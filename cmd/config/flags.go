@@ -34,6 +34,8 @@ var overrideFlags = []struct{ name, key, usage string }{
 	{"update-interval", "sync.update_interval", "minimum time between two syncs of one domain, e.g. 2h or 1d (overrides sync.update_interval)"},
 	{"send-empty", "report.send_empty", "mail the report even when nothing changed (overrides report.send_empty)"},
 	{"whmcs", "whmcs.dir", "WHMCS directory: database, registrar credentials, sync and mail settings from the installation (overrides whmcs.dir)"},
+	{"openprovider-url", "registrars.openprovider.url", "Openprovider API URL, https:// (http:// only to localhost) (overrides registrars.openprovider.url)"},
+	{"odr-url", "registrars.odr.url", "ODR API URL, https:// (http:// only to localhost) (overrides registrars.odr.url)"},
 }
 
 // AddOverrideFlags registers the override flags on c and returns a function

@@ -54,7 +54,8 @@ type ODRConfig struct {
 	RateLimit   float64       `yaml:"rate_limit"`
 	Concurrency int           `yaml:"concurrency"`
 	Timeout     time.Duration `yaml:"timeout"`
-	Sync        *SyncOverride `yaml:"sync"` // registrars.odr.sync: overrides of sync:
+	CAFile      string        `yaml:"ca_file"` // PEM CA certificates instead of the system roots
+	Sync        *SyncOverride `yaml:"sync"`    // registrars.odr.sync: overrides of sync:
 }
 
 // SyncOverride is a registrar's own sync: section (registrars.odr.sync,

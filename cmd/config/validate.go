@@ -4,7 +4,6 @@ package config
 
 import (
 	"fmt"
-	"net"
 	"net/mail"
 	"net/url"
 	"slices"
@@ -136,6 +135,7 @@ func (l *loader) validate(cfg *Config) {
 	for _, name := range []string{"openprovider", odr.Name} {
 		l.validateOverride(cfg, name)
 	}
+	l.validateTransport(cfg) // transport.go
 }
 
 // errorLines splits an errors.Join-ed error into its messages.
@@ -150,12 +150,4 @@ func errorLines(err error) []string {
 		return out
 	}
 	return strings.Split(err.Error(), "\n")
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -45,7 +45,7 @@ func TestLoadWHMCSDir(t *testing.T) {
 		"whmcs.dir":                        {f.Dir, "flag --whmcs"},
 		"registrars.openprovider.username": {"whmcs-reseller", "whmcs tblregistrars openprovider Username"},
 		"registrars.openprovider.password": {"********", "whmcs tblregistrars openprovider Password"},
-		"registrars.openprovider.url":      {SandboxOpenproviderURL, "whmcs tblregistrars openprovider test_mode"},
+		"registrars.openprovider.url":      {DefaultOpenproviderURL, "default"}, // test mode off
 		"sync.batch_size":                  {"150", modSrc("domainProcessingLimit")},
 		"sync.due_date_offset":             {"7", modSrc("nextDueDateOffset")},
 		"sync.due_date_max_difference":     {"60", modSrc("nextDueDateUpdateMaxDayDifference")},

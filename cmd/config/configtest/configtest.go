@@ -126,7 +126,9 @@ $mysql_charset = 'utf8';
 	db := whmcstest.Open(t, dsn)
 	whmcstest.InsertRegistrarSetting(t, db, "openprovider", "Username", Encrypt(t, "whmcs-reseller", f.Hash))
 	whmcstest.InsertRegistrarSetting(t, db, "openprovider", "Password", Encrypt(t, WHMCSOPPass, f.Hash))
-	whmcstest.InsertRegistrarSetting(t, db, "openprovider", "test_mode", Encrypt(t, "on", f.Hash))
+	// Test mode off: its sandbox URL is plain http, which loading refuses
+	// (cmd's TestPlainRegistrarURLRefusedFromEverySource turns it on).
+	whmcstest.InsertRegistrarSetting(t, db, "openprovider", "test_mode", Encrypt(t, "", f.Hash))
 	whmcstest.InsertRegistrarSetting(t, db, "otherregistrar", "Username", Encrypt(t, "someone-else", f.Hash))
 	mailConfig := `{"module":"SmtpMail","configuration":{"encoding":"0","service_provider":"Generic","host":"smtp.example.com","port":"587","auth_type":"plain","username":"mailer@example.com","password":"` + WHMCSSMTPPass + `","secure":"tls","debug":""}}`
 	for k, v := range map[string]string{
