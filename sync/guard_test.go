@@ -1,10 +1,12 @@
 package sync
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/domainsync/domainsync/registrar"
+	"github.com/domainsync/domainsync/whmcsdb"
 )
 
 // batch makes a batch of total plans: leave of them Active → Expired, back
@@ -120,5 +122,39 @@ func TestHoldAll(t *testing.T) {
 	}
 	if g := Guard(held, s, false); g.Held || g.Suspicious != 0 {
 		t.Errorf("held plans still suspicious: %+v", g)
+	}
+}
+
+// The guard stage: the quiet domains of an --all run count in the total,
+// and a held batch's plans are held (HoldAll): no change left in them.
+func TestGuardBatch(t *testing.T) {
+	var plans []DomainPlan
+	for i := range 6 {
+		plans = append(plans, DomainPlan{Domain: whmcsdb.Domain{ID: int64(i + 1)}, Name: fmt.Sprintf("d%d.com", i),
+			Status: &StatusChange{Old: StatusActive, New: "Cancelled"}})
+	}
+	s := DefaultSettings()
+	p, g := guardBatch(planResult{Plans: plans}, s, false)
+	if !g.Held || g.Total != 6 || len(p.Plans) != 6 {
+		t.Fatalf("6 of 6 leaving Active: held %v, total %d, %d plans", g.Held, g.Total, len(p.Plans))
+	}
+	for _, pl := range p.Plans {
+		if pl.Status != nil || len(pl.Notes) != 1 || pl.Notes[0].Kind != NoteHeld {
+			t.Errorf("held plan %v", pl)
+		}
+	}
+	if plans[0].Status == nil {
+		t.Error("the guard changed the plans it was given")
+	}
+
+	quiet := make([]int64, 100)
+	p, g = guardBatch(planResult{Plans: plans, Quiet: quiet}, s, false)
+	if g.Held || g.Total != 106 || p.Plans[0].Status == nil {
+		t.Errorf("6 of 106 leaving Active: held %v, total %d", g.Held, g.Total)
+	}
+
+	p, g = guardBatch(planResult{Plans: plans}, s, true)
+	if g.Held || !g.Forced || p.Plans[0].Status == nil || g.Reason == "" {
+		t.Errorf("forced: held %v, forced %v, reason %q", g.Held, g.Forced, g.Reason)
 	}
 }
