@@ -55,10 +55,14 @@ func (db *DB) Apply(ctx context.Context, c Change) (err error) {
 			logs = append(logs, l)
 		}
 	}
-	if upd.query == "" && len(c.Items) == 0 && len(logs) == 0 && syncTS == "" {
+	if upd.query == "" && len(c.Items) == 0 && len(logs) == 0 && syncTS == "" && len(c.Journal) == 0 {
 		return nil
 	}
-	if err := db.writable(ctx, c.SyncTable); err != nil {
+	tables := []string{c.SyncTable}
+	if len(c.Journal) > 0 {
+		tables = append(tables, JournalTables...)
+	}
+	if err := db.writable(ctx, tables...); err != nil {
 		return err
 	}
 	var logInsert string
@@ -95,6 +99,11 @@ func (db *DB) Apply(ctx context.Context, c Change) (err error) {
 			if _, err := tx.ExecContext(ctx, logInsert, now, l, max(d.UserID, 0)); err != nil {
 				return fail("writing the activity log: %w", err)
 			}
+		}
+	}
+	for _, j := range c.Journal {
+		if _, err := db.insertChange(ctx, tx, j); err != nil {
+			return fail("%w", err)
 		}
 	}
 	if syncTS != "" {

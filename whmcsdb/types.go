@@ -92,6 +92,12 @@ type Change struct {
 	// (SyncTable "" = do not record).
 	SyncTable string
 	SyncTime  time.Time
+
+	// Journal rows written in the same transaction (each with its RunID;
+	// State applied for the WHMCS changes, planned for the registrar
+	// writes that follow). When set, the journal tables must exist
+	// (EnsureJournal).
+	Journal []JournalChange
 }
 
 // ErrConflict means a guarded row no longer held the values the change was

@@ -296,3 +296,63 @@ func names(cs []Case) []string {
 	}
 	return out
 }
+
+// The journal's statements work on the embedded engine too (the demo
+// journals its run).
+func TestJournalOnEmbedded(t *testing.T) {
+	ctx := context.Background()
+	_, raw, db, _, ids := start(t)
+	if err := db.EnsureJournal(ctx); err != nil {
+		t.Fatalf("EnsureJournal: %v", err)
+	}
+	if err := db.EnsureJournal(ctx); err != nil {
+		t.Fatalf("EnsureJournal again: %v", err)
+	}
+	run, err := db.StartRun(ctx, whmcsdb.JournalRun{Registrar: DemoRegistrar, Command: "demo"})
+	if err != nil {
+		t.Fatalf("StartRun: %v", err)
+	}
+	id := ids[0]
+	old := scalar(t, raw, "SELECT expirydate FROM tbldomains WHERE id = ?", id)
+	if _, err := raw.Exec("UPDATE tbldomains SET expirydate = '2031-01-01' WHERE id = ?", id); err != nil {
+		t.Fatal(err)
+	}
+	planned, err := db.JournalPlanned(ctx, whmcsdb.JournalChange{RunID: run, DomainID: id, Domain: "a.com", Field: whmcsdb.FieldAutoRenew, Old: whmcsdb.Str("off"), New: whmcsdb.Str("default")})
+	if err != nil {
+		t.Fatalf("JournalPlanned: %v", err)
+	}
+	if p, err := db.PlannedWrites(ctx, DemoRegistrar, 0); err != nil || len(p) != 1 {
+		t.Fatalf("PlannedWrites: %d, %v", len(p), err)
+	}
+	if done, err := db.PushAccepted(ctx, planned, 0, "Domain Sync: a.com auto-renew off → default", 0); err != nil || !done {
+		t.Fatalf("PushAccepted: %v, %v", done, err)
+	}
+	code := 0
+	if err := db.FinishRun(ctx, whmcsdb.JournalRun{ID: run, ExitCode: &code}); err != nil {
+		t.Fatalf("FinishRun: %v", err)
+	}
+	ch := whmcsdb.JournalChange{ID: 0, RunID: run, DomainID: id, Domain: "a.com", Field: whmcsdb.FieldExpiry, Old: &old, New: whmcsdb.Str("2031-01-01"), State: whmcsdb.StateApplied}
+	cur, err := db.CurrentValues(ctx, []whmcsdb.JournalChange{ch})
+	if err != nil || cur[whmcsdb.KeyOf(ch)] == nil || *cur[whmcsdb.KeyOf(ch)] != "2031-01-01" {
+		t.Fatalf("CurrentValues: %v, %v", cur, err)
+	}
+	undo, _ := db.StartRun(ctx, whmcsdb.JournalRun{Registrar: DemoRegistrar, Command: "undo", UndoOf: run})
+	if err := db.ApplyUndo(ctx, whmcsdb.Undo{RunID: undo, DomainID: id, Domain: "a.com", Reverts: []whmcsdb.JournalChange{ch}, ActivityLog: []string{"undo"}}); err != nil {
+		t.Fatalf("ApplyUndo: %v", err)
+	}
+	if got := scalar(t, raw, "SELECT expirydate FROM tbldomains WHERE id = ?", id); got != old {
+		t.Errorf("expiry %s after the undo, want %s", got, old)
+	}
+	if runs, err := db.Runs(ctx, 5); err != nil || len(runs) != 2 {
+		t.Errorf("Runs: %d, %v", len(runs), err)
+	}
+	if ch, err := db.RunChanges(ctx, undo); err != nil || len(ch) != 1 {
+		t.Errorf("RunChanges: %d, %v", len(ch), err)
+	}
+	if ch, err := db.DomainChanges(ctx, "a.com"); err != nil || len(ch) != 2 {
+		t.Errorf("DomainChanges: %d, %v", len(ch), err)
+	}
+	if _, _, err := db.PruneJournal(ctx, time.Now().Add(24*time.Hour), 100); err != nil {
+		t.Errorf("PruneJournal: %v", err)
+	}
+}
