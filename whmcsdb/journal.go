@@ -193,12 +193,16 @@ func (db *DB) StartRun(ctx context.Context, r JournalRun) (int64, error) {
 	return res.LastInsertId()
 }
 
-// FinishRun records a run's end: finished (now), exit code, note and totals.
+// FinishRun records a run's end: finished (r.Finished, or now when zero),
+// exit code, note and totals.
 func (db *DB) FinishRun(ctx context.Context, r JournalRun) error {
 	if r.ID <= 0 {
 		return nil
 	}
-	ts, err := formatDateTime(db.now(), db.loc)
+	if r.Finished.IsZero() {
+		r.Finished = db.now()
+	}
+	ts, err := formatDateTime(r.Finished, db.loc)
 	if err != nil {
 		return err
 	}
