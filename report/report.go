@@ -26,6 +26,7 @@ import (
 const (
 	KindSync      = "sync"
 	KindReconcile = "reconcile"
+	KindUndo      = "undo"
 )
 
 // Stable IDs of the sync report's sections, in the order they appear.
@@ -268,6 +269,8 @@ func (r *Report) Title() string {
 		t = "Domain sync"
 	case KindReconcile:
 		t = "Domain reconciliation"
+	case KindUndo:
+		t = "Domain sync undo"
 	case "":
 		t = "domainsync report"
 	default:

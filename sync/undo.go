@@ -45,6 +45,18 @@ type UndoPush struct {
 	Kind    PushKind
 	Renew   bool // PushAutoRenew: the value to send
 	Enabled bool // PushPrivacy: the value to send
+	// Shows is how the registrar shows the setting after the write
+	// (auto-renew: off, or Openprovider's default / ODR's on; privacy
+	// off/on): the undo run's journal row records it as the new value.
+	Shows string
+}
+
+// Journal is the undo run's planned journal row of the write: the run's
+// values swapped, RefID linking to the row it puts back.
+func (u UndoPush) Journal(undoRun int64) whmcsdb.JournalChange {
+	c := u.Change
+	return whmcsdb.JournalChange{RunID: undoRun, DomainID: c.DomainID, UserID: c.UserID, Domain: c.Domain, Field: c.Field,
+		RefID: c.ID, Old: c.New, New: whmcsdb.Str(u.Shows), State: whmcsdb.StatePlanned}
 }
 
 // Kept is a change of the run that the undo leaves as it is.
@@ -102,7 +114,7 @@ func PlanUndo(run whmcsdb.JournalRun, changes []whmcsdb.JournalChange, current m
 		case c.State == whmcsdb.StateFailed:
 			d.Kept = append(d.Kept, Kept{c, "the registrar refused this write: nothing to undo"})
 		case whmcsdb.IsRegistrarField(c.Field):
-			planUndoPush(d, c, records)
+			planUndoPush(d, c, records, run.Registrar)
 		default:
 			d.Reverts = append(d.Reverts, c)
 		}
@@ -140,7 +152,7 @@ func PlanUndo(run whmcsdb.JournalRun, changes []whmcsdb.JournalChange, current m
 }
 
 // planUndoPush plans putting back one accepted registrar write.
-func planUndoPush(d *DomainUndo, c whmcsdb.JournalChange, records map[string]registrar.Result) {
+func planUndoPush(d *DomainUndo, c whmcsdb.JournalChange, records map[string]registrar.Result, registrarName string) {
 	kind := PushAutoRenew
 	switch c.Field {
 	case whmcsdb.FieldAutoRenew:
@@ -177,8 +189,13 @@ func planUndoPush(d *DomainUndo, c whmcsdb.JournalChange, records map[string]reg
 		u := UndoPush{Change: c, Kind: kind}
 		if kind == PushAutoRenew {
 			u.Renew = *c.Old != string(registrar.AutoRenewOff)
+			u.Shows = string(registrar.AutoRenewOff)
+			if u.Renew {
+				u.Shows = string(rulesFor(registrarName).renewOn)
+			}
 		} else {
 			u.Enabled = *c.Old == "on"
+			u.Shows = onOff(u.Enabled)
 		}
 		d.Pushes = append(d.Pushes, u)
 	}

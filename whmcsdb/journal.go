@@ -71,12 +71,16 @@ type JournalChange struct {
 	UserID   int64 // the domain's client (for activity rows written later)
 	Domain   string
 	Field    string // Field*
-	RefID    int64  // the invoice item or invoice, for those fields
+	RefID    int64  // the invoice item or invoice; for an undo run's registrar write, the row it puts back
 	Detail   string // e.g. the item's type, the contact field
 	Old, New *string
 	State    string // State*
 	ByRun    int64  // the undo run (undone), or the run that finished a planned write
 	Time     time.Time
+
+	// RunUndoOf is the undo_of of the row's run (read by PlannedWrites
+	// only): a planned write of an undo run is logged as an undo.
+	RunUndoOf int64
 }
 
 // str is a pointer to s, for Old/New values.
@@ -344,9 +348,26 @@ func (db *DB) PushFailed(ctx context.Context, id, byRun int64) error {
 // registrar (runs other than exceptRun), oldest first: a run that stopped
 // between planning a write and recording its reply left them.
 func (db *DB) PlannedWrites(ctx context.Context, registrar string, exceptRun int64) ([]JournalChange, error) {
-	return db.queryChanges(ctx, "WHERE c.`state` = ? AND c.`run_id` <> ? AND c.`run_id` IN "+
+	out, err := db.queryChanges(ctx, "WHERE c.`state` = ? AND c.`run_id` <> ? AND c.`run_id` IN "+
 		"(SELECT r.`id` FROM `"+JournalTable+"` r WHERE r.`registrar` = ?) ORDER BY c.`id`",
 		StatePlanned, exceptRun, registrar)
+	if err != nil {
+		return nil, err
+	}
+	undoOf := map[int64]int64{}
+	for i, c := range out {
+		u, ok := undoOf[c.RunID]
+		if !ok {
+			r, _, err := db.Run(ctx, c.RunID)
+			if err != nil {
+				return nil, err
+			}
+			u = r.UndoOf
+			undoOf[c.RunID] = u
+		}
+		out[i].RunUndoOf = u
+	}
+	return out, nil
 }
 
 // RunChanges are the change rows of a run, in order.
