@@ -13,6 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/domainsync/domainsync/cmd/config"
+
 	"github.com/domainsync/domainsync/registrar"
 	dsync "github.com/domainsync/domainsync/sync"
 	"github.com/domainsync/domainsync/whmcsdb"
@@ -29,14 +31,14 @@ type HistoryOptions struct {
 	ConfigPath string
 	Env        func(string) (string, bool)
 	Search     []string
-	Flags      func() []FlagValue
+	Flags      func() []config.FlagValue
 
 	Run    int64  // --run: every change of that run
 	Domain string // --domain: every change of that domain across runs
 	Limit  int    // --limit: how many runs the list shows
 	Report string // --report: text (default) or json
 
-	Config *Config // used instead of loading one (tests)
+	Config *config.Config // used instead of loading one (tests)
 }
 
 // NewCmdHistory builds "domainsync history".
@@ -76,8 +78,8 @@ journal keeps journal.keep days (default 90).`,
 			return runHistory(c.Context(), opts)
 		},
 	}
-	addConfigFlag(c, &opts.ConfigPath)
-	opts.Flags = addOverrideFlags(c)
+	config.AddFlag(c, &opts.ConfigPath)
+	opts.Flags = config.AddOverrideFlags(c)
 	fs := c.Flags()
 	fs.Int64Var(&opts.Run, "run", 0, "every change of this run")
 	fs.StringVar(&opts.Domain, "domain", "", "every change of this domain across runs")
@@ -91,7 +93,7 @@ func runHistory(ctx context.Context, opts *HistoryOptions) error {
 		ctx = context.Background()
 	}
 	log := newLogger(opts.IO.ErrOut, false, "text")
-	cfg, err := effectiveConfig(opts.Config, LoadOptions{Path: opts.ConfigPath, Env: opts.Env, Search: opts.Search}, opts.Flags, log)
+	cfg, err := effectiveConfig(opts.Config, config.LoadOptions{Path: opts.ConfigPath, Env: opts.Env, Search: opts.Search}, opts.Flags, log)
 	if err != nil {
 		return err
 	}

@@ -217,6 +217,7 @@ func runSync(ctx context.Context, opts *SyncOptions) error {
 			Progress:  newProgress(opts.IO.ErrOut, name, opts.All),
 			Contacts:  cfg.RegistrarContacts(name), // ODR contact sync mode (cmd/config)
 			LockCheck: lock.Held,                   // stop before the next write once the run lock is lost
+			Command:   syncCommandLine(opts),
 
 			PushConcurrency: pushConcurrency(reg),
 		})
@@ -253,6 +254,24 @@ func runSync(ctx context.Context, opts *SyncOptions) error {
 		return WithExitCode(ExitError, errors.Join(failures...))
 	}
 	return nil
+}
+
+// syncCommandLine is the run's command and flags for the run journal.
+func syncCommandLine(opts *SyncOptions) string {
+	parts := []string{"sync"}
+	if opts.All {
+		parts = append(parts, "--all")
+	}
+	for _, d := range opts.Domains {
+		parts = append(parts, "--domain", d)
+	}
+	if opts.Force {
+		parts = append(parts, "--force")
+	}
+	for _, r := range opts.Registrars {
+		parts = append(parts, "--registrar", r)
+	}
+	return strings.Join(parts, " ")
 }
 
 // withRegistrar prefixes err with the registrar's name unless the error

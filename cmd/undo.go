@@ -12,6 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/domainsync/domainsync/cmd/config"
+
 	"github.com/domainsync/domainsync/registrar"
 	dsync "github.com/domainsync/domainsync/sync"
 	"github.com/domainsync/domainsync/whmcsdb"
@@ -28,7 +30,7 @@ type UndoOptions struct {
 	ConfigPath string
 	Env        func(string) (string, bool)
 	Search     []string
-	Flags      func() []FlagValue
+	Flags      func() []config.FlagValue
 
 	Run       int64    // --run (required)
 	DryRun    bool     // --dry-run
@@ -38,8 +40,8 @@ type UndoOptions struct {
 	Verbose   bool     // -v
 	LogFormat string   // --log-format
 
-	Config       *Config // used instead of loading one (tests)
-	NewRegistrar func(name string, cfg *Config, log *slog.Logger) (registrar.Registrar, error)
+	Config       *config.Config // used instead of loading one (tests)
+	NewRegistrar func(name string, cfg *config.Config, log *slog.Logger) (registrar.Registrar, error)
 }
 
 // NewCmdUndo builds "domainsync undo".
@@ -93,8 +95,8 @@ run or a registrar write failed; 2 usage error; 75 another run holds the lock.`,
 			return runUndo(c.Context(), opts)
 		},
 	}
-	addConfigFlag(c, &opts.ConfigPath)
-	opts.Flags = addOverrideFlags(c)
+	config.AddFlag(c, &opts.ConfigPath)
+	opts.Flags = config.AddOverrideFlags(c)
 	fs := c.Flags()
 	fs.Int64Var(&opts.Run, "run", 0, "the run to undo (its id in domainsync history)")
 	fs.BoolVar(&opts.DryRun, "dry-run", false, "print what would go back; write nothing, call no registrar write, send no mail")
@@ -111,7 +113,7 @@ func runUndo(ctx context.Context, opts *UndoOptions) error {
 		ctx = context.Background()
 	}
 	log := newLogger(opts.IO.ErrOut, opts.Verbose, opts.LogFormat)
-	cfg, err := effectiveConfig(opts.Config, LoadOptions{Path: opts.ConfigPath, Env: opts.Env, Search: opts.Search}, opts.Flags, log)
+	cfg, err := effectiveConfig(opts.Config, config.LoadOptions{Path: opts.ConfigPath, Env: opts.Env, Search: opts.Search}, opts.Flags, log)
 	if err != nil {
 		return err
 	}

@@ -96,13 +96,26 @@ func applyBatch(ctx context.Context, o Options, table string, p planResult) (app
 		if err := o.checkLock(ctx, "writing "+pl.UnicodeName); err != nil {
 			return stop(err)
 		}
-		err := o.DB.Apply(ctx, pl.Change(table, o.Now))
+		c := pl.Change(table, o.Now)
+		if o.runID > 0 {
+			// The journal rows go in the change's transaction: the WHMCS
+			// changes applied, the registrar writes that follow planned.
+			c.Journal = pl.JournalChanges(o.runID)
+			for _, push := range pl.Pushes {
+				c.Journal = append(c.Journal, pl.JournalPush(o.runID, push))
+			}
+		}
+		ids, err := o.DB.ApplyJournal(ctx, c)
 		switch {
 		case err == nil:
 			a.Outcomes[i].applied = true
 			a.Applied++
 			if len(pl.Pushes) > 0 {
-				pushes.push(i)
+				var pushIDs []int64
+				if o.runID > 0 && len(ids) >= len(pl.Pushes) {
+					pushIDs = ids[len(ids)-len(pl.Pushes):]
+				}
+				pushes.pushJournalled(i, pushIDs)
 			}
 		case errors.Is(err, whmcsdb.ErrConflict):
 			a.Outcomes[i].conflict = err

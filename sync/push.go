@@ -45,6 +45,9 @@ type pusher struct {
 	mu     stdsync.Mutex // guards halted and out
 	halted bool
 	out    pushResult
+	// ids, per plan and push, are the planned journal rows written with
+	// the domain's WHMCS change (set before the plan is queued).
+	ids [][]int64
 }
 
 // startPushes starts the push stage for plans; every index is queued at
@@ -54,6 +57,7 @@ func startPushes(ctx context.Context, o Options, plans []DomainPlan) *pusher {
 		queue: make(chan int, len(plans)),
 		done:  make(chan error, 1),
 		out:   pushResult{Pushed: make([][]bool, len(plans)), Errors: make([][]string, len(plans))},
+		ids:   make([][]int64, len(plans)),
 	}
 	go func() { p.done <- p.run(ctx, o, plans) }()
 	return p
@@ -61,6 +65,13 @@ func startPushes(ctx context.Context, o Options, plans []DomainPlan) *pusher {
 
 // push queues the writes of plan i.
 func (p *pusher) push(i int) { p.queue <- i }
+
+// pushJournalled queues the writes of plan i whose planned journal rows
+// (ids, one per push) were written with its WHMCS change.
+func (p *pusher) pushJournalled(i int, ids []int64) {
+	p.ids[i] = ids
+	p.queue <- i
+}
 
 // finish waits for the writes queued so far and returns the outcome;
 // halt: the run stops with an error, and writes not yet started are not
@@ -74,6 +85,14 @@ func (p *pusher) finish(halt bool) (pushResult, error) {
 	close(p.queue)
 	err := <-p.done
 	return p.out, err
+}
+
+// pushValue is the value a push sends.
+func pushValue(p Push) bool {
+	if p.Kind == PushPrivacy {
+		return p.Enabled
+	}
+	return p.Renew
 }
 
 func (p *pusher) run(ctx context.Context, o Options, plans []DomainPlan) error {
@@ -118,26 +137,39 @@ func (p *pusher) send(ctx, gctx context.Context, o Options, pl DomainPlan, i, j 
 	if err := o.checkLock(gctx, "writing "+pl.UnicodeName+" at the registrar"); err != nil {
 		return err
 	}
-	// The activity-log row goes in before the registrar write, so that a
-	// crash between the two cannot lose it; a refused write takes it back,
-	// and a rerun after a crash reuses it.
-	logID, lerr := o.DB.LogPushIntent(ctx, pl.Domain.UserID, push.LogLine(pl.UnicodeName), pl.Domain.LastSync)
-	if lerr != nil {
-		return lerr
+	// The write is journalled planned before it is sent (with the
+	// domain's WHMCS change, or here); its activity row is written only
+	// once the registrar accepted it, in one transaction with the journal
+	// row moving to sent. A run that stops between the two leaves it
+	// planned: the next run finishes it (recover.go).
+	var jid int64
+	if o.runID > 0 {
+		if j < len(p.ids[i]) {
+			jid = p.ids[i][j]
+		}
+		if jid == 0 {
+			var jerr error
+			if jid, jerr = o.DB.JournalPlanned(ctx, pl.JournalPush(o.runID, push)); jerr != nil {
+				return jerr
+			}
+		}
 	}
-	var err error
-	switch push.Kind {
-	case PushAutoRenew:
-		err = o.Registrar.SetAutoRenew(gctx, *pl.Record, push.Renew)
-	case PushPrivacy:
-		err = o.Registrar.SetPrivacy(gctx, *pl.Record, push.Enabled)
-	}
-	if err != nil && registrar.KindOf(err) != registrar.KindUnavailable {
-		// A definite refusal: the write did not happen. (After a transport
-		// failure it may have: the row stays, and a rerun that has to send
-		// it again reuses it.)
-		if derr := o.DB.DeleteActivity(ctx, logID); derr != nil {
-			return derr
+	err := sendPush(gctx, o.Registrar, *pl.Record, push.Kind, pushValue(push))
+	switch {
+	case err == nil && jid > 0:
+		if _, jerr := o.DB.PushAccepted(ctx, jid, pl.Domain.UserID, push.LogLine(pl.UnicodeName), 0); jerr != nil {
+			return jerr
+		}
+	case err == nil:
+		if lerr := o.DB.LogActivity(ctx, pl.Domain.UserID, push.LogLine(pl.UnicodeName)); lerr != nil {
+			return lerr
+		}
+	case jid > 0 && !registrar.IsAccountLevel(err) && registrar.KindOf(err) != registrar.KindUnavailable:
+		// A definite refusal. (After a transport failure the write may have
+		// happened, and an account failure stops the run before it: both
+		// stay planned for the next run.)
+		if jerr := o.DB.PushFailed(ctx, jid, 0); jerr != nil {
+			return jerr
 		}
 	}
 	p.mu.Lock()

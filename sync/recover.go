@@ -59,14 +59,15 @@ func journalLogLine(c whmcsdb.JournalChange) string {
 
 // FinishedWrites counts what finishPlanned did.
 type FinishedWrites struct {
-	Found    int // planned writes of earlier runs
-	Held     int // the registrar already held the value: only the row and the journal
-	Sent     int // sent now
-	Refused  int // refused by the registrar (marked failed)
-	Left     int // left planned (no reply, or the registrar could not be read)
-	Stopped  bool
-	Account  error // an account-level failure stopped it
-	Failures []string
+	Found      int // planned writes of earlier runs
+	Held       int // the registrar already held the value: only the row and the journal
+	Sent       int // sent now
+	Refused    int // refused by the registrar (marked failed)
+	Superseded int // a later write of the same setting was accepted since (marked failed)
+	Left       int // left planned (no reply, or the registrar could not be read)
+	Stopped    bool
+	Account    error // an account-level failure stopped it
+	Failures   []string
 }
 
 // finishPlanned finishes the registrar writes earlier runs of this
@@ -118,6 +119,14 @@ func finishPlanned(ctx context.Context, o Options, runID int64, rep *report.Repo
 			undone = []int64{c.RefID}
 		}
 		switch {
+		case c.Superseded:
+			// A later write of the same setting went through: this one is
+			// history (no activity row of its own).
+			if err := o.DB.PushFailed(ctx, c.ID, runID); err != nil {
+				return f, err
+			}
+			f.Superseded++
+			continue
 		case !ok:
 			if err := o.DB.PushFailed(ctx, c.ID, runID); err != nil {
 				return f, err

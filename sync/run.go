@@ -58,6 +58,15 @@ type Options struct {
 	// each WHMCS and registrar write; an error stops the run before that
 	// write.
 	LockCheck func(ctx context.Context) error
+
+	// Command is the command line the run journal records ("sync --all").
+	Command string
+	// JournalKeep is how long the run journal keeps a run (journal.keep;
+	// 0 = DefaultJournalKeep; negative = forever). Older runs are pruned
+	// at the end of the run.
+	JournalKeep time.Duration
+
+	runID int64 // this run's journal id (0 on a dry run)
 }
 
 // checkLock calls o.LockCheck, if set, before a write (what: the write).
@@ -96,20 +105,31 @@ type Result struct {
 	// domains (or registrar writes) left for the next run.
 	TimedOut   bool
 	NotStarted int
+	// RunID is the run's id in the run journal (0 on a dry run); Finished
+	// what became of the registrar writes earlier runs left planned.
+	RunID    int64
+	Finished FinishedWrites
 }
 
-// Run processes one batch for one registrar as a pipeline of stages, each
-// taking and returning plain values (ARCHITECTURE.md): select (select.go),
+// runStages processes one batch for one registrar as a pipeline of stages,
+// each taking and returning plain values (ARCHITECTURE.md): finishing the
+// registrar writes earlier runs left planned (recover.go), select (select.go),
 // fetch (fetch.go), plan (planbatch.go, the rules of plan.go), guard
 // (guard.go), apply with the overlapped pushes (apply.go, push.go),
 // contacts (contacts.go) and report (report.go). The returned error means
 // the run could not complete (database failure, lost run lock, cancelled
 // context); registrar account failures are in Result.AccountErr with the
 // report still built. Per-domain problems are report rows.
-func Run(ctx context.Context, o Options) (*Result, error) {
+func runStages(ctx context.Context, o Options) (*Result, error) {
 	o = o.withDefaults()
 	started := time.Now()
 	res := &Result{Report: newRunReport(o)}
+
+	// Registrar writes earlier runs left planned, first (whatever the
+	// domains' interval).
+	if err := finishStage(ctx, o, res); err != nil {
+		return nil, err
+	}
 
 	sel, err := selectDomains(ctx, o)
 	if err != nil {

@@ -28,25 +28,32 @@ func DomainStatuses() []string { return slices.Clone(domainStatuses) }
 // the activity-log rows, and last_sync. When a guard finds the row changed
 // the transaction is rolled back and the error wraps ErrConflict; any other
 // failure rolls back too. Either everything is written or nothing.
-func (db *DB) Apply(ctx context.Context, c Change) (err error) {
+func (db *DB) Apply(ctx context.Context, c Change) error {
+	_, err := db.ApplyJournal(ctx, c)
+	return err
+}
+
+// ApplyJournal is Apply, returning the ids of the journal rows written
+// (c.Journal's, in order).
+func (db *DB) ApplyJournal(ctx context.Context, c Change) (ids []int64, err error) {
 	d := c.Domain
 	fail := func(format string, a ...any) error {
 		return fmt.Errorf("domain %q (id %d): %w", d.Name, d.ID, fmt.Errorf(format, a...))
 	}
 	if d.ID <= 0 {
-		return fail("invalid domain id")
+		return nil, fail("invalid domain id")
 	}
 	upd, err := domainUpdate(c)
 	if err != nil {
-		return fail("%w", err)
+		return nil, fail("%w", err)
 	}
 	var syncTS string
 	if c.SyncTable != "" {
 		if err := checkIdent(c.SyncTable); err != nil {
-			return fail("%w", err)
+			return nil, fail("%w", err)
 		}
 		if syncTS, err = formatDateTime(c.SyncTime, db.loc); err != nil {
-			return fail("last_sync: %w", err)
+			return nil, fail("last_sync: %w", err)
 		}
 	}
 	var logs []string
@@ -56,25 +63,25 @@ func (db *DB) Apply(ctx context.Context, c Change) (err error) {
 		}
 	}
 	if upd.query == "" && len(c.Items) == 0 && len(logs) == 0 && syncTS == "" && len(c.Journal) == 0 {
-		return nil
+		return nil, nil
 	}
 	tables := []string{c.SyncTable}
 	if len(c.Journal) > 0 {
 		tables = append(tables, JournalTables...)
 	}
 	if err := db.writable(ctx, tables...); err != nil {
-		return err
+		return nil, err
 	}
 	var logInsert string
 	if len(logs) > 0 {
 		if logInsert, err = db.activityInsert(ctx); err != nil {
-			return fail("%w", err)
+			return nil, fail("%w", err)
 		}
 	}
 
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
-		return fail("starting a transaction: %w", err)
+		return nil, fail("starting a transaction: %w", err)
 	}
 	defer func() {
 		if err != nil {
@@ -84,38 +91,40 @@ func (db *DB) Apply(ctx context.Context, c Change) (err error) {
 
 	if upd.query != "" {
 		if err := execGuarded(ctx, tx, "the tbldomains row", upd.query, upd.args...); err != nil {
-			return fail("%w", err)
+			return nil, fail("%w", err)
 		}
 	}
 	if err := moveItems(ctx, tx, d.ID, c.Items); err != nil {
-		return fail("%w", err)
+		return nil, fail("%w", err)
 	}
 	if len(logs) > 0 {
 		now, err := formatDateTime(db.now(), db.loc)
 		if err != nil {
-			return fail("activity log: %w", err)
+			return nil, fail("activity log: %w", err)
 		}
 		for _, l := range logs {
 			if _, err := tx.ExecContext(ctx, logInsert, now, l, max(d.UserID, 0)); err != nil {
-				return fail("writing the activity log: %w", err)
+				return nil, fail("writing the activity log: %w", err)
 			}
 		}
 	}
 	for _, j := range c.Journal {
-		if _, err := db.insertChange(ctx, tx, j); err != nil {
-			return fail("%w", err)
+		id, err := db.insertChange(ctx, tx, j)
+		if err != nil {
+			return nil, fail("%w", err)
 		}
+		ids = append(ids, id)
 	}
 	if syncTS != "" {
 		if _, err := tx.ExecContext(ctx, "INSERT INTO `"+c.SyncTable+"` (`id`, `last_sync`) VALUES (?, ?) "+
 			"ON DUPLICATE KEY UPDATE `last_sync` = VALUES(`last_sync`)", d.ID, syncTS); err != nil {
-			return fail("recording last_sync in %s: %w", c.SyncTable, err)
+			return nil, fail("recording last_sync in %s: %w", c.SyncTable, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fail("committing: %w", err)
+		return nil, fail("committing: %w", err)
 	}
-	return nil
+	return ids, nil
 }
 
 type statement struct {

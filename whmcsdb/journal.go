@@ -81,6 +81,9 @@ type JournalChange struct {
 	// RunUndoOf is the undo_of of the row's run (read by PlannedWrites
 	// only): a planned write of an undo run is logged as an undo.
 	RunUndoOf int64
+	// Superseded (read by PlannedWrites only): a later write of the same
+	// setting of the domain was accepted (sent) since.
+	Superseded bool
 }
 
 // str is a pointer to s, for Old/New values.
@@ -278,8 +281,9 @@ func (db *DB) JournalPlanned(ctx context.Context, c JournalChange) (int64, error
 // PushAccepted records, in one transaction, that the registrar accepted the
 // planned write id: the activity row (desc, for client userID) and the
 // journal row moved to sent (byRun: the run that finished it, 0 when its
-// own). undone, when set, are rows the write put back (an undo): they
-// become undone by byRun. Nothing is written when the row is no longer
+// own). undone, when set, are rows
+// the write put back (an undo): they become undone by byRun, or by the
+// row's run when byRun is 0. Nothing is written when the row is no longer
 // planned (another run finished it): done is then false.
 func (db *DB) PushAccepted(ctx context.Context, id, userID int64, desc string, byRun int64, undone ...int64) (done bool, err error) {
 	logInsert, err := db.activityInsert(ctx)
@@ -307,6 +311,13 @@ func (db *DB) PushAccepted(ctx context.Context, id, userID int64, desc string, b
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return false, err
+	}
+	var runID int64
+	if err := tx.QueryRowContext(ctx, "SELECT `run_id` FROM `"+JournalChanges+"` WHERE `id` = ?", id).Scan(&runID); err != nil {
+		return false, fmt.Errorf("journal: reading write %d: %w", id, err)
+	}
+	if byRun <= 0 {
+		byRun = runID
 	}
 	if strings.TrimSpace(desc) != "" {
 		if _, err := tx.ExecContext(ctx, logInsert, now, desc, max(userID, 0)); err != nil {
@@ -346,7 +357,9 @@ func (db *DB) PushFailed(ctx context.Context, id, byRun int64) error {
 
 // PlannedWrites are the registrar writes still planned by earlier runs of
 // registrar (runs other than exceptRun), oldest first: a run that stopped
-// between planning a write and recording its reply left them.
+// between planning a write and recording its reply left them. Each says
+// whether a later write of the same setting was accepted since
+// (Superseded) and its run's undo_of.
 func (db *DB) PlannedWrites(ctx context.Context, registrar string, exceptRun int64) ([]JournalChange, error) {
 	out, err := db.queryChanges(ctx, "WHERE c.`state` = ? AND c.`run_id` <> ? AND c.`run_id` IN "+
 		"(SELECT r.`id` FROM `"+JournalTable+"` r WHERE r.`registrar` = ?) ORDER BY c.`id`",
@@ -366,6 +379,12 @@ func (db *DB) PlannedWrites(ctx context.Context, registrar string, exceptRun int
 			undoOf[c.RunID] = u
 		}
 		out[i].RunUndoOf = u
+		var later int
+		if err := db.sql.QueryRowContext(ctx, "SELECT COUNT(*) FROM `"+JournalChanges+"` WHERE `domain_id` = ? AND `field` = ? AND `id` > ? AND `state` IN (?, ?)",
+			c.DomainID, c.Field, c.ID, StateSent, StateUndone).Scan(&later); err != nil {
+			return nil, fmt.Errorf("journal: reading the writes after %d: %w", c.ID, err)
+		}
+		out[i].Superseded = later > 0
 	}
 	return out, nil
 }
