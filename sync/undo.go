@@ -245,6 +245,8 @@ func FieldLabel(c whmcsdb.JournalChange) string {
 		return "next invoice date"
 	case whmcsdb.FieldStatus:
 		return "status"
+	case whmcsdb.FieldReminders:
+		return "expiry reminders sent"
 	case whmcsdb.FieldInvoiceItem:
 		s := fmt.Sprintf("invoice item %d", c.RefID)
 		if c.Detail != "" {

@@ -89,6 +89,22 @@ func (db *DB) ApplyJournal(ctx context.Context, c Change) (ids []int64, err erro
 		}
 	}()
 
+	if upd.resetsReminders && len(c.Journal) > 0 {
+		// The expiry reminders already sent are cleared with the expiry:
+		// the journal keeps them, so that an undo can put them back.
+		var rem sql.NullString
+		err := tx.QueryRowContext(ctx, "SELECT `reminders` FROM `tbldomains` WHERE `id` = ? FOR UPDATE", d.ID).Scan(&rem)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, fail("reading the reminders: %w", err)
+		}
+		if rem.Valid && rem.String != "" {
+			j := c.Journal[0]
+			j.Field, j.RefID, j.Detail, j.Old, j.New, j.State = FieldReminders, 0, "", &rem.String, str(""), StateApplied
+			if _, err := db.insertChange(ctx, tx, j); err != nil {
+				return nil, fail("%w", err)
+			}
+		}
+	}
 	if upd.query != "" {
 		if err := execGuarded(ctx, tx, "the tbldomains row", upd.query, upd.args...); err != nil {
 			return nil, fail("%w", err)
@@ -130,6 +146,9 @@ func (db *DB) ApplyJournal(ctx context.Context, c Change) (ids []int64, err erro
 type statement struct {
 	query string
 	args  []any
+	// resetsReminders: the UPDATE clears tbldomains.reminders (the expiry
+	// changes).
+	resetsReminders bool
 }
 
 // domainUpdate builds the guarded tbldomains UPDATE of c ("" when no field
@@ -138,6 +157,7 @@ func domainUpdate(c Change) (statement, error) {
 	d := c.Domain
 	var sets, conds []string
 	var setArgs, condArgs []any
+	resets := false
 	date := func(col string, v *civil.Date, raw *string) error {
 		if v == nil {
 			return nil
@@ -150,6 +170,7 @@ func domainUpdate(c Change) (statement, error) {
 		setArgs = append(setArgs, s)
 		if col == "expirydate" && (raw == nil || *raw != s) {
 			sets = append(sets, "`reminders` = ''")
+			resets = true
 		}
 		conds = append(conds, "`"+col+"` <=> ?")
 		condArgs = append(condArgs, rawOrNull(raw))
@@ -179,7 +200,7 @@ func domainUpdate(c Change) (statement, error) {
 	q := "UPDATE `tbldomains` SET " + strings.Join(sets, ", ") +
 		" WHERE `id` = ? AND " + strings.Join(conds, " AND ")
 	args := append(append(setArgs, d.ID), condArgs...)
-	return statement{q, args}, nil
+	return statement{q, args, resets}, nil
 }
 
 // moveItems moves unpaid invoice items (and, once per invoice, the invoice

@@ -27,6 +27,7 @@ const (
 	FieldNextDue     = "nextduedate"     // tbldomains.nextduedate
 	FieldNextInvoice = "nextinvoicedate" // tbldomains.nextinvoicedate
 	FieldStatus      = "status"          // tbldomains.status
+	FieldReminders   = "reminders"       // tbldomains.reminders, cleared when the expiry changes
 	FieldInvoiceItem = "invoiceitem"     // tblinvoiceitems.duedate (RefID: the item)
 	FieldInvoice     = "invoice"         // tblinvoices.duedate (RefID: the invoice)
 	FieldAutoRenew   = "autorenew"       // the registrar's auto-renew (off, on, default)

@@ -110,7 +110,7 @@ func TestApplyJournal(t *testing.T) {
 	if err := e.db.Apply(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	want := fmt.Sprintf("%d/x.com/expiry/0/2025-07-15/2026-07-15/applied/0\n%d/x.com/invoice/%d/2025-07-01/2026-07-01/applied/0\n%d/x.com/autorenew/0/off/default/planned/0", run, run, f.single, run)
+	want := fmt.Sprintf("%d/x.com/reminders/0/|30|//applied/0\n%d/x.com/expiry/0/2025-07-15/2026-07-15/applied/0\n%d/x.com/invoice/%d/2025-07-01/2026-07-01/applied/0\n%d/x.com/autorenew/0/off/default/planned/0", run, run, run, f.single, run)
 	if got := journalRows(t, e); got != want {
 		t.Fatalf("journal\n got %s\nwant %s", got, want)
 	}
@@ -151,10 +151,10 @@ func TestApplyJournal(t *testing.T) {
 	if got := e.scalar(t, "SELECT state FROM "+JournalChanges+" WHERE id = ?", id); got != "failed" {
 		t.Errorf("refused write: %s", got)
 	}
-	if ch, err := e.db.DomainChanges(ctx, "x.com"); err != nil || len(ch) != 4 {
+	if ch, err := e.db.DomainChanges(ctx, "x.com"); err != nil || len(ch) != 5 {
 		t.Errorf("domain changes %d, %v", len(ch), err)
 	}
-	if ch, err := e.db.RunChanges(ctx, run); err != nil || len(ch) != 4 || ch[1].RefID != f.single {
+	if ch, err := e.db.RunChanges(ctx, run); err != nil || len(ch) != 5 || ch[2].RefID != f.single {
 		t.Errorf("run changes %+v, %v", ch, err)
 	}
 }
@@ -231,17 +231,20 @@ func TestApplyUndo(t *testing.T) {
 	if err := e.db.ApplyUndo(ctx, u); err != nil {
 		t.Fatal(err)
 	}
-	// Everything back except the reminders Apply cleared, and one activity row.
-	want := strings.Replace(before, "/|30|", "/", 1)
-	want = strings.Replace(want, "\n0\n", "\n1\n", 1)
+	// Everything back, the reminders Apply cleared included (journalled
+	// by Apply), and one activity row.
+	want := strings.Replace(before, "\n0\n", "\n1\n", 1)
 	if got := snapshot(t, e); got != want {
 		t.Errorf("after the undo\n got %s\nwant %s", got, want)
 	}
 	if got := e.scalar(t, "SELECT COUNT(*) FROM "+JournalChanges+" WHERE run_id = ? AND state = 'undone' AND by_run = ?", run, undo); got != fmt.Sprint(len(changes)) {
 		t.Errorf("undone rows %s, want %d", got, len(changes))
 	}
+	if changes[0].Field != FieldReminders || *changes[0].Old != "|30|" || *changes[0].New != "" {
+		t.Errorf("the reminders Apply cleared are journalled first: %+v", changes[0])
+	}
 	back, _ := e.db.RunChanges(ctx, undo)
-	if len(back) != len(changes) || *back[0].Old != "2026-07-15" || *back[0].New != "2025-07-15" || back[0].State != StateApplied {
+	if len(back) != len(changes) || *back[1].Old != "2026-07-15" || *back[1].New != "2025-07-15" || back[1].State != StateApplied {
 		t.Errorf("the undo run's own rows: %+v", back)
 	}
 }

@@ -28,6 +28,7 @@ var domainColumns = map[string]string{
 	FieldNextDue:     "nextduedate",
 	FieldNextInvoice: "nextinvoicedate",
 	FieldStatus:      "status",
+	FieldReminders:   "reminders",
 }
 
 // CurrentValues reads what each WHMCS value of changes holds now (raw, as
@@ -66,7 +67,7 @@ func (db *DB) CurrentValues(ctx context.Context, changes []JournalChange) (map[V
 			}
 			var q string
 			if table == "tbldomains" {
-				q = "SELECT `id`, `expirydate`, `nextduedate`, `nextinvoicedate`, `status` FROM `tbldomains` WHERE `id` IN (" + placeholders(n) + ")"
+				q = "SELECT `id`, `expirydate`, `nextduedate`, `nextinvoicedate`, `status`, `reminders` FROM `tbldomains` WHERE `id` IN (" + placeholders(n) + ")"
 			} else {
 				q = "SELECT `id`, `duedate` FROM `" + table + "` WHERE `id` IN (" + placeholders(n) + ")"
 			}
@@ -76,14 +77,15 @@ func (db *DB) CurrentValues(ctx context.Context, changes []JournalChange) (map[V
 			}
 			for rows.Next() {
 				var id int64
-				var a, b, c, d *string
+				var a, b, c, d, e *string
 				var err error
 				if table == "tbldomains" {
-					if err = rows.Scan(&id, &a, &b, &c, &d); err == nil {
+					if err = rows.Scan(&id, &a, &b, &c, &d, &e); err == nil {
 						out[ValueKey{FieldExpiry, id}] = a
 						out[ValueKey{FieldNextDue, id}] = b
 						out[ValueKey{FieldNextInvoice, id}] = c
 						out[ValueKey{FieldStatus, id}] = d
+						out[ValueKey{FieldReminders, id}] = e
 					}
 				} else if err = rows.Scan(&id, &a); err == nil {
 					f := FieldInvoiceItem
