@@ -154,7 +154,7 @@ func (p *pusher) send(ctx, gctx context.Context, o Options, pl DomainPlan, i, j 
 			}
 		}
 	}
-	err := sendPush(gctx, o.Registrar, *pl.Record, push.Kind, pushValue(push))
+	err := sendPush(gctx, o.Registrar, *pl.Record, push.Kind, pushValue(push), push.New)
 	switch {
 	case err == nil && jid > 0:
 		if _, jerr := o.DB.PushAccepted(ctx, jid, pl.Domain.UserID, push.LogLine(pl.UnicodeName), 0); jerr != nil {

@@ -19,10 +19,25 @@ import (
 	"github.com/domainsync/domainsync/whmcsdb"
 )
 
-// sendPush makes one registrar write.
-func sendPush(ctx context.Context, reg registrar.Registrar, rec registrar.Record, kind PushKind, on bool) error {
+// ExactAutoRenew is a registrar client that can set auto-renew to one of
+// its own values (Openprovider: on, off or default), so that an undo puts
+// back "on" rather than the account default.
+type ExactAutoRenew interface {
+	SetAutoRenewValue(ctx context.Context, rec registrar.Record, v registrar.AutoRenew) error
+}
+
+// sendPush makes one registrar write. shows is the value the registrar is
+// to show afterwards; an auto-renew write is sent as exactly that value
+// when the client can (ExactAutoRenew), else as on (renew) or off.
+func sendPush(ctx context.Context, reg registrar.Registrar, rec registrar.Record, kind PushKind, on bool, shows string) error {
 	switch kind {
 	case PushAutoRenew:
+		if x, ok := reg.(ExactAutoRenew); ok {
+			switch v := registrar.AutoRenew(shows); v {
+			case registrar.AutoRenewOn, registrar.AutoRenewOff, registrar.AutoRenewDefault:
+				return x.SetAutoRenewValue(ctx, rec, v)
+			}
+		}
 		return reg.SetAutoRenew(ctx, rec, on)
 	case PushPrivacy:
 		return reg.SetPrivacy(ctx, rec, on)
@@ -164,7 +179,7 @@ func finishPlanned(ctx context.Context, o Options, runID int64, rep *report.Repo
 			}
 			continue
 		}
-		err := sendPush(ctx, o.Registrar, r.Record, kind, on)
+		err := sendPush(ctx, o.Registrar, r.Record, kind, on, *c.New)
 		switch {
 		case err == nil:
 			done, err := o.DB.PushAccepted(ctx, c.ID, c.UserID, journalLogLine(c), runID, undone...)

@@ -202,6 +202,9 @@ func Undo(ctx context.Context, o UndoOptions) (*UndoResult, error) {
 func undoPush(ctx context.Context, o UndoOptions, reg registrar.Registrar, records map[string]registrar.Result, undoRun, ofRun int64, u UndoPush, res *UndoResult) error {
 	rep := res.Report
 	c := u.Change
+	if _, exact := reg.(ExactAutoRenew); exact && u.Kind == PushAutoRenew && c.Old != nil {
+		u.Shows = *c.Old // put back exactly (on stays on, not the account default)
+	}
 	j := u.Journal(undoRun)
 	id, err := o.DB.JournalPlanned(ctx, j)
 	if err != nil {
@@ -211,7 +214,7 @@ func undoPush(ctx context.Context, o UndoOptions, reg registrar.Registrar, recor
 	if u.Kind == PushPrivacy {
 		on = u.Enabled
 	}
-	err = sendPush(ctx, reg, records[undoKey(c.Domain)].Record, u.Kind, on)
+	err = sendPush(ctx, reg, records[undoKey(c.Domain)].Record, u.Kind, on, u.Shows)
 	switch {
 	case err == nil:
 		j.RunUndoOf = ofRun

@@ -24,6 +24,19 @@ func (c *Client) SetAutoRenew(ctx context.Context, rec registrar.Record, renew b
 	}{v})
 }
 
+// SetAutoRenewValue sets auto-renew to exactly v (on, off or default), as
+// an undo needs to put back "on" (SetAutoRenew(true) sends default).
+func (c *Client) SetAutoRenewValue(ctx context.Context, rec registrar.Record, v registrar.AutoRenew) error {
+	switch v {
+	case registrar.AutoRenewOn, registrar.AutoRenewOff, registrar.AutoRenewDefault:
+	default:
+		return fmt.Errorf("auto-renew value %q: want on, off or default", string(v))
+	}
+	return c.update(ctx, rec, struct {
+		AutoRenew string `json:"autorenew"`
+	}{string(v)})
+}
+
 // SetPrivacy implements registrar.Registrar with a partial update:
 // {"is_private_whois_enabled":true|false}. A refusal (e.g. 19006, privacy
 // not supported for the TLD) is a per-domain KindRefused error.
