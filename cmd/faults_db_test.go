@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
+	"strconv"
 	"strings"
 	stdsync "sync"
 	"testing"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/domainsync/domainsync/whmcsdb"
 	"github.com/domainsync/domainsync/whmcsdb/whmcstest"
 )
 
@@ -99,100 +102,202 @@ func viaProxy(t *testing.T, e *e2e, addr string, params map[string]string) {
 	writeFile(t, e.cfgPath, cfg)
 }
 
+// holdRow locks one tbldomains row (SELECT … FOR UPDATE in an open
+// transaction) on a connection of its own, and returns that connection's
+// id and the function that releases the row (ROLLBACK).
+func holdRow(t *testing.T, e *e2e, id int64) (connID int64, release func()) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := whmcstest.Open(t, e.dsn).Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRowContext(ctx, "SELECT CONNECTION_ID()").Scan(&connID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, "SELECT id FROM tbldomains WHERE id = ? FOR UPDATE", id); err != nil {
+		t.Fatal(err)
+	}
+	var once stdsync.Once
+	release = func() {
+		once.Do(func() {
+			_, _ = conn.ExecContext(ctx, "ROLLBACK")
+			conn.Close()
+		})
+	}
+	t.Cleanup(release)
+	return connID, release
+}
+
+// sessions returns the sessions of database dbName from SHOW PROCESSLIST
+// (id → the statement being run, "" when idle). It avoids
+// information_schema.PROCESSLIST: that query crashed the shared MariaDB
+// 10.11 (signal 11 freeing its temporary table) while sessions were being
+// killed.
+func sessions(t *testing.T, c *sql.Conn, dbName string) map[int64]string {
+	t.Helper()
+	rows, err := c.QueryContext(context.Background(), "SHOW PROCESSLIST")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	out := map[int64]string{}
+	for rows.Next() {
+		vals := make([]sql.NullString, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		var id int64
+		var db, info string
+		for i, c := range cols {
+			switch strings.ToLower(c) {
+			case "id":
+				id, _ = strconv.ParseInt(vals[i].String, 10, 64)
+			case "db":
+				db = vals[i].String
+			case "info":
+				info = vals[i].String
+			}
+		}
+		if db == dbName {
+			out[id] = info
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// waitBlockedAt waits until the run has written exactly the k-1 domains
+// before the held row (their last_sync rows are committed with them) and
+// one of its sessions runs the UPDATE of tbldomains, which can then only be
+// domain k's, waiting for the held row. It waits for that state, not for a
+// time; it gives up (failing the test) only if the run ends first or after
+// 60 s.
+func waitBlockedAt(t *testing.T, watch *sql.Conn, dbName string, k int, skip []int64, runDone <-chan struct{}) {
+	t.Helper()
+	ctx := context.Background()
+	giveUp := time.Now().Add(60 * time.Second)
+	for {
+		var n int
+		err := watch.QueryRowContext(ctx, "SELECT COUNT(*) FROM tblDomainSyncOpenprovider").Scan(&n)
+		if err != nil && !strings.Contains(err.Error(), "doesn't exist") {
+			t.Fatal(err)
+		}
+		if n > k-1 {
+			t.Fatalf("%d domains written past the held row %d", n, k)
+		}
+		if n == k-1 {
+			for id, info := range sessions(t, watch, dbName) {
+				if !slices.Contains(skip, id) && strings.HasPrefix(info, "UPDATE `tbldomains`") {
+					return
+				}
+			}
+		}
+		select {
+		case <-runDone:
+			t.Fatal("the run ended without reaching the held row")
+		default:
+		}
+		if time.Now().After(giveUp) {
+			t.Fatal("the run did not reach the held row in 60 s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestFaultsDatabase: the database breaks while the run writes domain k (its
+// row is held by another session, so the run is known to be writing it):
+// the domains before it are written, wholly; it and the rest are not; exit
+// 1 with an error naming it; the next run finishes the work.
 func TestFaultsDatabase(t *testing.T) {
 	t.Parallel()
-	const n = 60
+	const n, k = 60, 6
 	for _, tc := range []struct {
 		name string
-		// breakIt runs once some domains are written; it returns a func
-		// that repairs. killer is a connection of the test's own.
-		breakIt func(killer *sql.Conn, dbName string, p *proxy) (repair func())
+		// breakIt breaks the database for the run; killer is a connection
+		// of the test's own, keep the ids of the sessions to spare.
+		breakIt func(t *testing.T, killer *sql.Conn, dbName string, keep []int64, p *proxy)
+		repair  func(p *proxy)
 	}{
-		{"server gone (proxy cut)", func(_ *sql.Conn, _ string, p *proxy) func() {
-			p.cut(true)
-			return func() { p.cut(false) }
-		}},
-		{"KILL CONNECTION", func(killer *sql.Conn, dbName string, p *proxy) func() {
-			// Every connection of the run is killed, again and again for
-			// 300 ms as they come back.
-			ctx := context.Background()
-			stop := time.Now().Add(300 * time.Millisecond)
-			for time.Now().Before(stop) {
-				rows, err := killer.QueryContext(ctx, "SELECT id FROM information_schema.processlist WHERE db = ? AND id <> CONNECTION_ID()", dbName)
-				if err != nil {
-					break
+		{"server gone (proxy cut)", func(_ *testing.T, _ *sql.Conn, _ string, _ []int64, p *proxy) { p.cut(true) },
+			func(p *proxy) { p.cut(false) }},
+		{"KILL CONNECTION", func(t *testing.T, killer *sql.Conn, dbName string, keep []int64, _ *proxy) {
+			// Every session of the run (its lock's, the waiting
+			// transaction's, its idle ones).
+			for id := range sessions(t, killer, dbName) {
+				if !slices.Contains(keep, id) {
+					_, _ = killer.ExecContext(context.Background(), fmt.Sprintf("KILL CONNECTION %d", id))
 				}
-				var ids []int64
-				for rows.Next() {
-					var id int64
-					if rows.Scan(&id) == nil {
-						ids = append(ids, id)
-					}
-				}
-				rows.Close()
-				for _, id := range ids {
-					_, _ = killer.ExecContext(ctx, fmt.Sprintf("KILL CONNECTION %d", id))
-				}
-				time.Sleep(2 * time.Millisecond)
 			}
-			return func() {}
-		}},
+		}, func(*proxy) {}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			e := newE2E(t, e2eOptions{})
 			e.db.SetMaxIdleConns(0) // no idle test connection to be killed
-			seedPlain(e, n)
+			ids := seedPlain(e, n)
 			dbName := e.query("SELECT DATABASE()")[0]
 			c, _ := mysql.ParseDSN(e.dsn)
 			p := startProxy(t, c.Addr)
 			viaProxy(t, e, p.addr(), nil)
 			ctx := context.Background()
-			watch := whmcstest.Open(t, e.dsn)
-			killer, err := watch.Conn(ctx)
+			killer, err := whmcstest.Open(t, e.dsn).Conn(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer killer.Close()
-			// Break the database once 5 domains are written.
-			broke := make(chan func(), 1)
+			holder, release := holdRow(t, e, ids[k-1])
+
+			type result struct {
+				code   int
+				errOut string
+			}
+			done := make(chan struct{})
+			res := make(chan result, 1)
 			go func() {
-				deadline := time.Now().Add(20 * time.Second)
-				for time.Now().Before(deadline) {
-					var k int
-					if killer.QueryRowContext(ctx, "SELECT COUNT(*) FROM tblDomainSyncOpenprovider").Scan(&k) == nil && k >= 5 {
-						broke <- tc.breakIt(killer, dbName, p)
-						return
-					}
-					time.Sleep(time.Millisecond)
-				}
-				broke <- nil
+				defer close(done)
+				code, _, errOut := e.run("--all")
+				res <- result{code, errOut}
 			}()
-			code, _, errOut := e.run("--all")
-			repair := <-broke
-			if repair == nil {
-				t.Fatal("the database was never broken")
+			var self int64
+			if err := killer.QueryRowContext(ctx, "SELECT CONNECTION_ID()").Scan(&self); err != nil {
+				t.Fatal(err)
 			}
-			repair()
+			keep := []int64{holder, self}
+			waitBlockedAt(t, killer, dbName, k, keep, done)
+			tc.breakIt(t, killer, dbName, keep, p)
+			r := <-res
+			release()
+			tc.repair(p)
+
 			changed, rows := plainState(t, e)
-			t.Logf("exit %d, %d of %d changed before the break, %d rows checked; stderr:\n%s", code, changed, n, rows, errOut)
-			if code != 1 {
-				t.Errorf("exit %d, want 1", code)
+			t.Logf("exit %d, %d of %d changed before the break, %d rows checked; stderr:\n%s", r.code, changed, n, rows, r.errOut)
+			if r.code != 1 {
+				t.Errorf("exit %d, want 1", r.code)
 			}
-			// The command's error: it names the domain being written when
-			// the connection went away (or, when the lock check noticed
-			// first, the domain it stopped before).
-			if !strings.HasPrefix(errOut, "domainsync: ") ||
-				!(strings.Contains(errOut, "openprovider: d") || strings.Contains(errOut, "openprovider: stopped before writing d")) {
-				t.Errorf("stderr is not a clear error naming the domain:\n%s", errOut)
+			if changed != k-1 {
+				t.Errorf("%d domains changed, want the %d before d%02d.com", changed, k-1, k)
 			}
-			if strings.Contains(errOut, "panic") {
-				t.Errorf("panic:\n%s", errOut)
+			// The command's error names the domain being written when the
+			// connection went away.
+			if !strings.HasPrefix(r.errOut, "domainsync: ") || !strings.Contains(r.errOut, fmt.Sprintf("d%02d.com", k)) {
+				t.Errorf("stderr is not a clear error naming d%02d.com:\n%s", k, r.errOut)
 			}
-			if changed == n {
-				t.Errorf("all %d changed: the break came too late", n)
+			if strings.Contains(r.errOut, "panic") {
+				t.Errorf("panic:\n%s", r.errOut)
 			}
 			// The next run resumes and finishes.
+			waitLockFree(t, e, whmcsdb.LockName(dbName, "sync"))
 			if code, _, errOut := e.run("--all"); code != 0 {
 				t.Fatalf("next run: exit %d: %s", code, errOut)
 			}

@@ -6,6 +6,7 @@ package cmd
 // (overlap, kill -9) are in reliability_test.go behind the reliability tag.
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	stdsync "sync"
@@ -200,22 +201,39 @@ func TestFaultsAuthNeverNotFound(t *testing.T) {
 	}
 }
 
-// TestFaultsDeadline: latency spikes of 2 s with --timeout 3s: the run stops
-// at its deadline, applies nothing from an incomplete read, still mails the
-// report, and the next run finishes the work.
+// TestFaultsDeadline: the registrar read is still unanswered at the
+// --timeout deadline (the simulator holds its first domain read until the
+// run has returned; the request timeout is far longer): the run stops at
+// its deadline, applies nothing from the incomplete read, still mails the
+// report, and the next run finishes the work. That the run returned at all
+// while the read was held is the proof that the deadline cut it.
 func TestFaultsDeadline(t *testing.T) {
 	t.Parallel()
 	e := newE2E(t, e2eOptions{})
 	seedPlain(e, 12)
-	e.op.SetFaults(opsim.Faults{Latency: 2 * time.Second})
-	start := time.Now()
+	e.editConfig("timeout: 10s", "timeout: 10m")
+	held := make(chan struct{})    // closed when a domain read is held
+	release := make(chan struct{}) // closed once the run has returned
+	var once stdsync.Once
+	e.op.SetHook(func(r opsim.Request) {
+		if r.Path != "/v1beta/domains" {
+			return
+		}
+		once.Do(func() { close(held) })
+		<-release
+	})
+	var releaseOnce stdsync.Once
+	unblock := func() { releaseOnce.Do(func() { close(release) }) }
+	t.Cleanup(unblock)
 	code, out, errOut := e.run("--timeout", "3s")
-	took := time.Since(start)
+	select {
+	case <-held:
+	default:
+		t.Fatalf("no domain read reached the registrar: exit %d: %s", code, errOut)
+	}
+	unblock()
 	if code != 0 || out != "" {
 		t.Fatalf("exit %d stdout %q stderr %q", code, out, errOut)
-	}
-	if took > 6*time.Second {
-		t.Errorf("run took %v with --timeout 3s", took)
 	}
 	mustContain(t, "stderr", errOut, "--timeout deadline")
 	if changed, _ := plainState(t, e); changed != 0 {
@@ -223,7 +241,7 @@ func TestFaultsDeadline(t *testing.T) {
 	}
 	_, p := e.onlyMail()
 	mustContain(t, "mail", p.Text, "--timeout deadline", "stay due")
-	e.op.SetFaults(opsim.Faults{})
+	e.op.SetHook(nil)
 	e.smtp.Reset()
 	if code, _, errOut := e.run(); code != 0 {
 		t.Fatalf("next run: exit %d: %s", code, errOut)
@@ -233,55 +251,62 @@ func TestFaultsDeadline(t *testing.T) {
 	}
 }
 
-// TestFaultsDeadlineDuringApply: the deadline passes while domains are being
-// written: the one in flight finishes, no new one starts, the report says
-// what was done.
+// TestFaultsDeadlineDuringApply: the deadline passes while domain k is being
+// written (another session holds its row until the run's deadline has
+// surely passed): that write, in flight, finishes; no new domain starts; the
+// report says what was done; the next run finishes the work. The only
+// assumption on speed: reading 40 domains and writing 9 fit in the 8 s
+// --timeout (the test fails saying so otherwise, never passes wrongly).
 func TestFaultsDeadlineDuringApply(t *testing.T) {
 	t.Parallel()
+	const n, k = 40, 10
+	const timeout = 8 * time.Second
 	e := newE2E(t, e2eOptions{})
-	seedPlain(e, 40)
-	// Each domain's transaction waits on a row lock held for 300 ms at a
-	// time by another session: 40 domains cannot all be written in 1.5 s.
-	blocker := whmcstest.Open(t, e.dsn)
-	stop := make(chan struct{})
+	ids := seedPlain(e, n)
+	dbName := e.query("SELECT DATABASE()")[0]
+	ctx := context.Background()
+	watch, err := whmcstest.Open(t, e.dsn).Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watch.Close()
+	var self int64
+	if err := watch.QueryRowContext(ctx, "SELECT CONNECTION_ID()").Scan(&self); err != nil {
+		t.Fatal(err)
+	}
+	holder, release := holdRow(t, e, ids[k-1])
+	type result struct {
+		code        int
+		out, errOut string
+	}
 	done := make(chan struct{})
-	e.op.SetHook(func(r opsim.Request) {})
+	res := make(chan result, 1)
 	go func() {
 		defer close(done)
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			tx, err := blocker.Begin()
-			if err != nil {
-				return
-			}
-			_, _ = tx.Exec("SELECT id FROM tbldomains FOR UPDATE")
-			time.Sleep(300 * time.Millisecond)
-			_ = tx.Rollback()
-			time.Sleep(5 * time.Millisecond)
-		}
+		code, out, errOut := e.run("--timeout", timeout.String())
+		res <- result{code, out, errOut}
 	}()
-	code, out, errOut := e.run("--timeout", "1500ms")
-	close(stop)
-	<-done
-	if code != 0 || out != "" {
-		t.Fatalf("exit %d stdout %q stderr %q", code, out, errOut)
+	waitBlockedAt(t, watch, dbName, k, []int64{holder, self}, done)
+	// The run started before now, so its deadline is before now + timeout:
+	// past that, release the row. (A wait for the run's deadline, not a
+	// bet on its speed.)
+	time.Sleep(timeout + 100*time.Millisecond)
+	release()
+	r := <-res
+	if r.code != 0 || r.out != "" {
+		t.Fatalf("exit %d stdout %q stderr %q", r.code, r.out, r.errOut)
 	}
-	changed, _ := plainState(t, e)
-	if changed == 0 || changed == 40 {
-		t.Errorf("%d of 40 changed; want some, not all (the deadline stops the rest)", changed)
+	if changed, _ := plainState(t, e); changed != k {
+		t.Errorf("%d of %d changed; want the %d up to the one in flight at the deadline", changed, n, k)
 	}
 	_, p := e.onlyMail()
-	mustContain(t, "mail", p.Text, "--timeout deadline", fmt.Sprintf("changed %d", changed))
+	mustContain(t, "mail", p.Text, "--timeout deadline", fmt.Sprintf("changed %d", k))
 	e.smtp.Reset()
 	if code, _, errOut := e.run(); code != 0 {
 		t.Fatalf("next run: exit %d: %s", code, errOut)
 	}
-	if changed, _ := plainState(t, e); changed != 40 {
-		t.Errorf("next run: %d of 40 changed", changed)
+	if changed, _ := plainState(t, e); changed != n {
+		t.Errorf("next run: %d of %d changed", changed, n)
 	}
 }
 

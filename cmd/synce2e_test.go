@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	stdsync "sync"
 	"testing"
 
 	"github.com/spf13/pflag"
@@ -272,19 +273,24 @@ func TestSyncE2EGuardHoldsThenForce(t *testing.T) {
 func TestSyncE2EEditedDuringRun(t *testing.T) {
 	e := newE2E(t, e2eOptions{})
 	ids := seedPlain(e, 3)
+	// The admin's edit lands while the registrar is being read (the hook
+	// runs before the first read is answered), so before any write.
 	var hookErr error
-	var once bool
+	var once stdsync.Once
+	edited := false
 	e.op.SetHook(func(r opsim.Request) {
-		if r.Method == "GET" && !once {
-			once = true
-			_, hookErr = e.db.Exec("UPDATE tbldomains SET expirydate = '2027-03-05' WHERE id = ?", ids[1])
+		if r.Method == "GET" {
+			once.Do(func() {
+				_, hookErr = e.db.Exec("UPDATE tbldomains SET expirydate = '2027-03-05' WHERE id = ?", ids[1])
+				edited = true
+			})
 		}
 	})
 	code, out, errOut := e.run()
 	if code != 0 || out != "" || errOut != "" {
 		t.Fatalf("exit %d stdout %q stderr %q", code, out, errOut)
 	}
-	if hookErr != nil || !once {
+	if hookErr != nil || !edited {
 		t.Fatalf("the edit during the run did not happen: %v", hookErr)
 	}
 	got := e.query("SELECT expirydate, nextduedate FROM tbldomains ORDER BY id")
