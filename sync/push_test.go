@@ -83,9 +83,10 @@ func TestPusher(t *testing.T) {
 	}
 }
 
-// A refused write is the domain's error row and its activity-log row is
-// taken back; after a transport failure the write may have happened, and
-// the row stays.
+// A refused write is the domain's error row, journalled failed; after a
+// transport failure the write may have happened, and its journal row stays
+// planned for the next run to finish. Neither has an activity-log row: it
+// is written only once the registrar accepted a write.
 func TestPusherRefused(t *testing.T) {
 	e, o := newPushEnv(t, func(name string) error {
 		if name == "a.com" {
@@ -93,15 +94,27 @@ func TestPusherRefused(t *testing.T) {
 		}
 		return &registrar.Error{Kind: registrar.KindUnavailable, Registrar: "openprovider", Message: "connection reset"}
 	})
-	r, err := pushAll(context.Background(), o, pushPlans(2))
+	ctx := context.Background()
+	if err := o.DB.EnsureJournal(ctx); err != nil {
+		t.Fatal(err)
+	}
+	run, err := o.DB.StartRun(ctx, whmcsdb.JournalRun{Registrar: "openprovider"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.runID = run
+	r, err := pushAll(ctx, o, pushPlans(2))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.Count != 0 || len(r.Errors[0]) != 1 || !strings.HasPrefix(r.Errors[0][0], "auto-renew not changed at the registrar: ") || len(r.Errors[1]) != 1 {
 		t.Errorf("result %+v", r)
 	}
-	if got := whmcstest.Scalar(t, e.seed, "SELECT GROUP_CONCAT(description) FROM tblactivitylog"); !strings.Contains(got, "b.com") || strings.Contains(got, "a.com") {
-		t.Errorf("activity log %q: want b.com's row only", got)
+	if got := e.activity(t); got != "0" {
+		t.Errorf("%s activity rows; want none", got)
+	}
+	if got := whmcstest.Scalar(t, e.seed, "SELECT GROUP_CONCAT(CONCAT(domain, ' ', state) ORDER BY domain) FROM "+whmcsdb.JournalChanges); got != "a.com failed,b.com planned" {
+		t.Errorf("journal %q: want a.com failed, b.com planned", got)
 	}
 }
 
