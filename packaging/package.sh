@@ -2,9 +2,9 @@
 # Builds the release packages into DIST (run by `make package`):
 #   domainsync_<version>_linux_<arch>.deb, domainsync-<version>.<rpmarch>.rpm,
 #   domainsync_<version>_linux_<arch>.tar.gz (binary, README.md, LICENSE, contrib/)
-#   for each arch of PKG_ARCHS, and SHA256SUMS; DIST/stage is the build output
-#   that packaging/nfpm.yaml takes its files from.
-# --stage-only stops after DIST/stage (packaging_test.go uses it).
+#   for each arch of PKG_ARCHS, and SHA256SUMS. DIST/stage is the build output
+#   that packaging/nfpm.yaml takes its files from, removed at the end;
+#   --stage-only stops after it (packaging_test.go uses that).
 # Environment: PKG_VERSION (default packaging/version.sh), PKG_ARCHS (default
 # "amd64 arm64"), LDFLAGS (make passes its -X version and commit stamps), GO,
 # NFPM (the pinned nfpm command line) and PKG_MAINTAINER (both set by make).
@@ -76,6 +76,6 @@ for arch in $PKG_ARCHS; do
   tar -C "$dist/tar" --sort=name --owner=0 --group=0 --numeric-owner \
     --mtime="@$SOURCE_DATE_EPOCH" -cf - "$name" | gzip -9n >"$dist/$name.tar.gz"
 done
-rm -rf "$dist/tar"
+rm -rf "$dist/tar" "$stage"
 (cd "$dist" && sha256sum -- *.deb *.rpm *.tar.gz >SHA256SUMS)
 ls -l "$dist"
