@@ -177,10 +177,18 @@ func sessions(t *testing.T, c *sql.Conn, dbName string) map[int64]string {
 	return out
 }
 
+// touchesDomainRow reports whether a statement locks a tbldomains row: the
+// guarded UPDATE, or the SELECT … FOR UPDATE that reads a row first (the
+// reminders an expiry change clears, for the journal).
+func touchesDomainRow(stmt string) bool {
+	s := strings.ToUpper(strings.Join(strings.Fields(stmt), " "))
+	return strings.Contains(s, "`TBLDOMAINS`") && (strings.HasPrefix(s, "UPDATE ") || strings.HasSuffix(s, " FOR UPDATE"))
+}
+
 // waitBlockedAt waits until the run has written exactly the k-1 domains
 // before the held row (their last_sync rows are committed with them) and
-// one of its sessions runs the UPDATE of tbldomains, which can then only be
-// domain k's, waiting for the held row. It waits for that state, not for a
+// one of its sessions runs a statement that locks a tbldomains row, which
+// can then only be domain k's, waiting for the held row. It waits for that state, not for a
 // time; it gives up (failing the test) only if the run ends first or after
 // 60 s.
 func waitBlockedAt(t *testing.T, watch *sql.Conn, dbName string, k int, skip []int64, runDone <-chan struct{}) {
@@ -198,7 +206,7 @@ func waitBlockedAt(t *testing.T, watch *sql.Conn, dbName string, k int, skip []i
 		}
 		if n == k-1 {
 			for id, info := range sessions(t, watch, dbName) {
-				if !slices.Contains(skip, id) && strings.HasPrefix(info, "UPDATE `tbldomains`") {
+				if !slices.Contains(skip, id) && touchesDomainRow(info) {
 					return
 				}
 			}
