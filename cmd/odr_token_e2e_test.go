@@ -173,9 +173,11 @@ func TestSyncE2EODRTokenExpiresMidRun(t *testing.T) {
 	}
 }
 
-// A second expiry in the same run is fatal for ODR only: exit 1, one error
-// in the ODR report, Openprovider's batch synced and reported as usual.
-func TestSyncE2EODRTokenExpiresTwice(t *testing.T) {
+// A token refused at its very first call (it never worked) stops ODR's
+// run as an authentication failure, without a third login (no login
+// loops): exit 1, one error in the ODR report, Openprovider's batch synced
+// and reported as usual.
+func TestSyncE2EODRTokenRefusedBeforeItWorked(t *testing.T) {
 	e := newE2E(t, e2eOptions{})
 	sim, x := withODRExpiring(t, e, odrsim.Options{PerPage: 2, Domains: tokenDomains()}, expiry{1, 2}, expiry{2, 1})
 	f := seedTokenFixture(e)
@@ -190,7 +192,7 @@ func TestSyncE2EODRTokenExpiresTwice(t *testing.T) {
 	if n := sim.Count("POST", "/user/login/"); n != 2 {
 		t.Errorf("logins %d, want 2 (never a third)\n%s", n, logDump(sim))
 	}
-	if key, n := sim.MaxIdentical(); n > 3 {
+	if key, n := sim.MaxServed(); n > 3 {
 		t.Errorf("%q sent %d times (> 3)", key, n)
 	}
 	if strings.Contains(stderr, sim.APISecret()) {
@@ -211,8 +213,8 @@ func TestSyncE2EODRTokenExpiresTwice(t *testing.T) {
 		t.Errorf("odr subject %q, want one error", s[1])
 	}
 	_, p := e.mailTo(1)
-	mustContain(t, "odr report", p.Text, "Errors: please check these domains manually (1)", "(odr account)", "refused again after a fresh login")
-	if n := strings.Count(p.Text, "refused again"); n != 1 {
+	mustContain(t, "odr report", p.Text, "Errors: please check these domains manually (1)", "(odr account)", "refused before any call with it succeeded")
+	if n := strings.Count(p.Text, "refused before any call"); n != 1 {
 		t.Errorf("%d error rows, want 1:\n%s", n, p.Text)
 	}
 	// Nothing of ODR was written, and its domains stay due.
@@ -221,5 +223,76 @@ func TestSyncE2EODRTokenExpiresTwice(t *testing.T) {
 	}
 	if got := e.query("SELECT id FROM tblDomainSyncOdr"); len(got) != 0 {
 		t.Errorf("tblDomainSyncOdr %v, want none marked synced", got)
+	}
+}
+
+// Issue 16: an ODR token that dies every 3 calls, listing pages of 3
+// (--all over 10 domains: 4 pages, then the writes): the run finishes with
+// every change right, logging in once per expiry, and no request is
+// served more than 3 times.
+func TestSyncE2EODRTokenDiesEveryThreeCalls(t *testing.T) {
+	e := newE2E(t, e2eOptions{})
+	ds := tokenDomains()
+	for i := 5; i <= 10; i++ {
+		ds = append(ds, odrsim.Domain{ID: int64(i), Name: fmt.Sprintf("more%d.nl", i), Status: "REGISTERED", AutoRenew: true,
+			Expiration: fmt.Sprintf("2027-%02d-01 00:00:00", i)})
+	}
+	sim := withODR(t, e, odrsim.Options{PerPage: 3, TokenCalls: 3, Domains: ds}, "")
+	f := seedTokenFixture(e)
+	var more []int64
+	for i := 5; i <= 10; i++ {
+		more = append(more, e.domain(whmcstest.DomainRow{Domain: fmt.Sprintf("more%d.nl", i), Registrar: "odr", Status: "Active",
+			ExpiryDate: fmt.Sprintf("2026-%02d-01", i), NextDueDate: fmt.Sprintf("2026-%02d-01", i), NextInvoiceDate: fmt.Sprintf("2026-%02d-01", i),
+			RegistrationDate: "2020-01-10", DoNotRenew: i%2 == 0}))
+	}
+
+	code, _, stderr := e.run()
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stderr, logDump(sim))
+	}
+	refused := map[string]bool{}
+	for _, r := range sim.Requests() {
+		if r.Status == http.StatusUnauthorized {
+			refused[r.AccessToken] = true
+		}
+	}
+	logins := sim.Count("POST", "/user/login/")
+	if len(refused) < 3 || logins != 1+len(refused) {
+		t.Errorf("%d logins for %d expired tokens, want one each plus the first\n%s", logins, len(refused), logDump(sim))
+	}
+	if key, n := sim.MaxServed(); n > 3 {
+		t.Errorf("%q served %d times (> 3)", key, n)
+	}
+	if d, _ := sim.Domain("renew.nl"); d.AutoRenew {
+		t.Error("renew.nl still renews at ODR")
+	}
+	for i := 5; i <= 10; i++ {
+		if d, _ := sim.Domain(fmt.Sprintf("more%d.nl", i)); d.AutoRenew != (i%2 != 0) {
+			t.Errorf("more%d.nl auto-renew %v", i, d.AutoRenew)
+		}
+	}
+	mustContain(t, "billing", strings.Join(e.query("SELECT id, expirydate FROM tbldomains ORDER BY id"), "\n"),
+		fmt.Sprintf("%d | 2027-01-01", f.aID), fmt.Sprintf("%d | 2027-02-01", f.bID),
+		fmt.Sprintf("%d | 2027-05-01", more[0]), fmt.Sprintf("%d | 2027-10-01", more[5]))
+	if ids := e.query("SELECT id FROM tblDomainSyncOdr"); len(ids) != 10 {
+		t.Errorf("tblDomainSyncOdr ids %v, want the 10 ODR domains", ids)
+	}
+
+	// --all lists the portfolio in pages of 3 through the expiries too.
+	if code, _, stderr := e.run("--all", "--force"); code != 0 {
+		t.Fatalf("--all: exit %d\n%s\n%s", code, stderr, logDump(sim))
+	}
+	refused = map[string]bool{}
+	pages := map[string]bool{}
+	for _, r := range sim.Requests() {
+		if r.Status == http.StatusUnauthorized {
+			refused[r.AccessToken] = true
+		}
+		if r.Path == "/domain/" && r.Status == http.StatusOK {
+			pages[r.Query] = true
+		}
+	}
+	if logins := sim.Count("POST", "/user/login/"); logins != 2+len(refused) || len(pages) != 4 {
+		t.Errorf("after --all: %d logins for %d expired tokens (two runs), %d pages read\n%s", logins, len(refused), len(pages), logDump(sim))
 	}
 }

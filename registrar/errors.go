@@ -94,3 +94,32 @@ func IsAccountLevel(err error) bool {
 	}
 	return false
 }
+
+// PartialListError is returned by a portfolio listing that streamed every
+// page it could read while some pages still failed after their retries:
+// the domains on those pages were not seen, so a domain the listing did
+// not hold may still exist. It is not account-level (an account-level
+// failure stops the listing with that error instead).
+type PartialListError struct {
+	Registrar string
+	Pages     int   // pages that could not be read
+	Err       error // the first of their errors
+}
+
+func (e *PartialListError) Error() string {
+	return fmt.Sprintf("%s: the listing is incomplete: %d page(s) could not be read: %v", e.Registrar, e.Pages, e.Err)
+}
+
+func (e *PartialListError) Unwrap() error { return e.Err }
+
+// NotRead reports whether err is a read that failed without an answer
+// about the domain (the registrar unreachable, failing or cut short after
+// the retries): the domain's data was not read, which says nothing about
+// the domain. Account-level failures are not included.
+func NotRead(err error) bool {
+	if err == nil || IsAccountLevel(err) {
+		return false
+	}
+	var pl *PartialListError
+	return errors.As(err, &pl) || KindOf(err) == KindUnavailable
+}

@@ -2,6 +2,9 @@ package odr
 
 import (
 	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +12,7 @@ import (
 	"cloud.google.com/go/civil"
 
 	"github.com/domainsync/domainsync/registrar"
+	"github.com/domainsync/domainsync/registrar/rest"
 )
 
 func TestSignature(t *testing.T) {
@@ -80,21 +84,36 @@ func TestKindOfCode(t *testing.T) {
 			t.Errorf("kindOfCode(%d, %v) = %v, want %v", tt.code, tt.login, got, tt.want)
 		}
 	}
+	// Replies without an envelope, and error envelopes, by HTTP status:
+	// what kind of error and what the transport does with it.
+	c := &Client{log: slog.New(slog.DiscardHandler)}
+	env := func(code int) []byte {
+		return []byte(fmt.Sprintf(`{"status":"error","code":%d,"response":{"message":"m"}}`, code))
+	}
 	for _, tt := range []struct {
-		status    int
-		want      registrar.Kind
-		transient bool
+		status int
+		body   []byte
+		header http.Header
+		want   registrar.Kind
+		o      rest.Outcome
 	}{
-		{401, registrar.KindAuth, false},
-		{429, registrar.KindRateLimited, false},
-		{500, registrar.KindUnavailable, true},
-		{502, registrar.KindUnavailable, true},
-		{200, registrar.KindInvalidReply, false},
-		{404, registrar.KindInvalidReply, false},
+		{401, nil, nil, registrar.KindAuth, rest.AuthRefused},
+		{429, nil, nil, registrar.KindRateLimited, rest.Throttled},
+		{429, env(429), nil, registrar.KindRateLimited, rest.Throttled},
+		{503, nil, nil, registrar.KindRateLimited, rest.Throttled},
+		{503, env(503), http.Header{"Retry-After": {"2"}}, registrar.KindRateLimited, rest.Throttled},
+		{503, env(503), nil, registrar.KindMaintenance, rest.Final}, // maintenance, no Retry-After: stops the run
+		{500, nil, nil, registrar.KindUnavailable, rest.Transient},
+		{502, nil, nil, registrar.KindUnavailable, rest.Transient},
+		{500, env(500), nil, registrar.KindUnavailable, rest.Transient},
+		{500, env(599), nil, registrar.KindUnavailable, rest.Transient},
+		{500, env(404), nil, registrar.KindNotFound, rest.Final},
+		{200, nil, nil, registrar.KindInvalidReply, rest.Final},
+		{404, nil, nil, registrar.KindInvalidReply, rest.Final},
 	} {
-		_, err, tr := noEnvelope(request{method: "GET", path: "/domain/", domain: "a.nl"}, tt.status, nil)
-		if registrar.KindOf(err) != tt.want || tr != tt.transient {
-			t.Errorf("noEnvelope(%d) = %v transient %v", tt.status, err, tr)
+		_, err, o := c.decodeReply(request{method: "GET", path: "/domain/", domain: "a.nl"}, &rest.Reply{Status: tt.status, Body: tt.body, Header: tt.header})
+		if registrar.KindOf(err) != tt.want || o != tt.o {
+			t.Errorf("reply %d %s = %v %v, want %v %v", tt.status, tt.body, err, o, tt.want, tt.o)
 		}
 	}
 }

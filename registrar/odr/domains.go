@@ -42,8 +42,10 @@ func (c *Client) Info(ctx context.Context, name string) (registrar.Record, error
 // its status: a DELETED one is found with that status (ODR has no separate
 // namespace of deleted domains, so the status is the domain's status and
 // maps through the status map like any other). Only a name ODR does not
-// return at all is not found. The first run-stopping error cancels the
-// rest and is the one error returned, with a nil map.
+// return at all is not found. The first run-stopping (account-level) error
+// cancels the rest and is the one error returned, with a nil map; a lookup
+// that still fails after its retries fails only its name
+// (registrar.NotRead).
 func (c *Client) Lookup(ctx context.Context, names []string) (map[string]registrar.Result, error) {
 	if err := c.Login(ctx); err != nil {
 		return nil, err
@@ -52,10 +54,7 @@ func (c *Client) Lookup(ctx context.Context, names []string) (map[string]registr
 		var res registrar.Result
 		rec, err := c.Info(ctx, ascii)
 		switch {
-		case err != nil && (stopsRun(err) || ctx.Err() != nil):
-			if !registrar.IsAccountLevel(err) && ctx.Err() == nil {
-				err = c.setFatal(err)
-			}
+		case err != nil && (registrar.IsAccountLevel(err) || ctx.Err() != nil):
 			return res, err
 		case registrar.KindOf(err) == registrar.KindNotFound:
 			// not found: the zero Result
@@ -164,7 +163,10 @@ func pageInfo(h http.Header, asked int) (Page, error) {
 // List implements registrar.Registrar: it reads every page in id order,
 // following the X-Pagination-* headers, and streams each domain once
 // (de-duplicated by id, then name). total is reported after the first page:
-// exact when there is one page, else -1 (ODR sends no record count).
+// exact when there is one page, else -1 (ODR sends no record count). A
+// page that still fails after its retries, when the first page announced
+// the page count, is skipped: the others are read and the listing returns
+// a registrar.PartialListError.
 func (c *Client) List(ctx context.Context, total func(int), fn func(registrar.Record) error) error {
 	if fn == nil {
 		fn = func(registrar.Record) error { return nil }
@@ -173,16 +175,37 @@ func (c *Client) List(ctx context.Context, total func(int), fn func(registrar.Re
 		return err
 	}
 	seen := map[string]bool{}
+	pages := 0 // the page count the first page announced (0 = not known)
+	var partial *registrar.PartialListError
 	for page := 1; ; page++ {
 		p, err := c.ListPage(ctx, page)
 		if err != nil {
-			return err
+			// A page that still fails after its retries is skipped when
+			// the page count is known: the other pages are read, and the
+			// listing ends with a PartialListError.
+			if pages == 0 || registrar.IsAccountLevel(err) || ctx.Err() != nil {
+				return err
+			}
+			c.log.Warn("odr: a listing page could not be read; reading the others", "page", page, "error", err.Error())
+			if partial == nil {
+				partial = &registrar.PartialListError{Registrar: Name, Err: err}
+			}
+			partial.Pages++
+			if page >= pages {
+				return partial
+			}
+			continue
 		}
-		if page == 1 && total != nil {
+		if page == 1 {
 			if p.HasNext {
-				total(-1)
-			} else {
-				total(len(p.Records))
+				pages = p.TotalPages
+			}
+			if total != nil {
+				if p.HasNext {
+					total(-1)
+				} else {
+					total(len(p.Records))
+				}
 			}
 		}
 		for _, rec := range p.Records {
@@ -204,6 +227,9 @@ func (c *Client) List(ctx context.Context, total func(int), fn func(registrar.Re
 			}
 		}
 		if !p.HasNext || len(p.Records) == 0 || page >= maxPages {
+			if partial != nil {
+				return partial
+			}
 			return nil
 		}
 	}

@@ -15,11 +15,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"github.com/domainsync/domainsync/registrar"
 	"github.com/domainsync/domainsync/registrar/rest"
@@ -33,16 +30,20 @@ const ProductionURL = "https://api.openprovider.eu"
 
 // Defaults for the zero values of Config.
 const (
-	// DefaultRateLimit is 5 requests per second. Openprovider publishes no
-	// general request-rate limit, only per-pattern ones (§12): 300 identical
-	// calls per 300 s (10005, manual unblock), 30 logins per minute, 100
-	// failed logins per hour. A sync sends distinct calls (one lookup per
-	// domain, one page per 1000 domains), logs in once, and never repeats a
-	// request more than three times, so those limits are not reached at any
-	// rate; 5/s ("a few requests per second is plenty for a cron job")
-	// keeps a batch of 200 domains under a minute while staying far from
-	// the test environment's stricter 50-per-100 s identical-call limit.
-	DefaultRateLimit = 5.0
+	// DefaultRateLimit is the default ceiling of the adaptive request rate:
+	// 30 requests a second. Openprovider publishes no limit on distinct
+	// calls, only per-pattern ones (§12): 300 identical calls per 300 s
+	// (10005, IP blacklisted until removed by hand), 30 token requests per
+	// minute and 100 failed logins per hour (code 50), plus a fair-use
+	// request to announce more than 10,000 orders or updates a day. A run
+	// sends distinct calls (a page per 1000 domains, a lookup per name, a
+	// PUT per real difference), never one request more than 3 times, and
+	// one login per token lifetime, so none of those limits is reached at
+	// any rate. 30/s — "some tens a second" — lets an --all run over
+	// 10,000 domains with 400 writes finish in about 15 s, and is a tenth
+	// of the load an 8-connection client could make at 50 ms latency. The
+	// client starts at a third of it and backs off on HTTP 429/503.
+	DefaultRateLimit = 30.0
 	// DefaultConcurrency is the number of requests in flight at once.
 	DefaultConcurrency = 8
 	// DefaultRequestTimeout bounds one attempt, body included.
@@ -77,13 +78,14 @@ type Config struct {
 	// proxy). Not allowed together with HTTPClient.
 	CAFile string
 
-	RateLimit      float64       // requests per second; < 0 = unlimited
-	Burst          int           // rate-limit burst; 0 = max(1, RateLimit)
-	Concurrency    int           // requests in flight at once
+	RateLimit      float64       // ceiling of the adaptive rate, requests per second; 0 = DefaultRateLimit, < 0 = not paced
+	Burst          int           // ceiling of the starting burst; 0 = Concurrency
+	Concurrency    int           // requests in flight at once (a ceiling)
 	RequestTimeout time.Duration // per attempt, body included
 	RetryBackoff   time.Duration // first retry wait
 	UserAgent      string        // domainsync/<version>
 	Logger         *slog.Logger  // nil = discard
+	Clock          rest.Clock    // pacing, Retry-After and backoff waits; nil = the wall clock
 }
 
 // String shows the configuration with the password redacted.
@@ -120,15 +122,16 @@ func (s secret) value() string {
 
 // Stats counts the calls of one run, by kind.
 type Stats struct {
-	Logins   int64 // login requests sent
-	Relogins int64 // logins after a refused (expired) token
-	Lists    int64 // ListDomains requests sent (lookups and pages)
-	Gets     int64 // GetDomain requests sent
-	Updates  int64 // UpdateDomain requests sent
-	Requests int64 // every request sent, retries included
-	Retries  int64 // re-sends after a transient failure
-	Blocked  int64 // requests not sent: already sent three times this run
-	Warnings int64 // warnings[] entries received
+	Logins    int64 // login requests sent
+	Relogins  int64 // logins after a refused (expired) token
+	Lists     int64 // ListDomains requests sent (lookups and pages)
+	Gets      int64 // GetDomain requests sent
+	Updates   int64 // UpdateDomain requests sent
+	Requests  int64 // every request sent, retries included
+	Retries   int64 // re-sends after a transient failure
+	Throttled int64 // replies that asked to slow down (HTTP 429/503), each resent
+	Blocked   int64 // requests not sent: already sent three times this run
+	Warnings  int64 // warnings[] entries received
 }
 
 // callKind labels a request for the stats.
@@ -148,21 +151,17 @@ type Client struct {
 	username  string
 	password  secret
 	http      *http.Client
-	limiter   *rate.Limiter
+	pacer     *rest.Pacer
 	conc      int
 	timeout   time.Duration
 	backoff   time.Duration
 	userAgent string
 	log       *slog.Logger
 	tr        *rest.Transport
-
-	loginMu  sync.Mutex
-	token    secret
-	tokenGen int // incremented at each successful login
-	relogins int // logins after a 196 this run
+	sess      *rest.Session
 
 	stats struct {
-		logins, relogins, lists, gets, updates, warnings atomic.Int64
+		logins, lists, gets, updates, warnings atomic.Int64
 	}
 }
 
@@ -215,7 +214,7 @@ func New(cfg Config) (*Client, error) {
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
-	c.limiter = rest.NewLimiter(cfg.RateLimit, DefaultRateLimit, cfg.Burst)
+	c.pacer = rest.NewPacer(rest.Ceiling(cfg.RateLimit, DefaultRateLimit), cfg.Burst, c.conc, cfg.Clock)
 	switch {
 	case cfg.HTTPClient != nil && cfg.CAFile != "":
 		return nil, errors.New("openprovider: set either an HTTP client or a CA file, not both")
@@ -226,9 +225,10 @@ func New(cfg Config) (*Client, error) {
 			return nil, err
 		}
 	}
-	c.tr = rest.New(rest.Config{Registrar: Name, Base: c.base, HTTP: c.http, Limiter: c.limiter,
+	c.tr = rest.New(rest.Config{Registrar: Name, Base: c.base, HTTP: c.http, Pacer: c.pacer,
 		Concurrency: c.conc, Timeout: c.timeout, Backoff: c.backoff, UserAgent: c.userAgent,
-		MaxBody: maxBody, Logger: c.log, WrapCause: true})
+		MaxBody: maxBody, Logger: c.log, Clock: cfg.Clock, WrapCause: true})
+	c.sess = rest.NewSession(c.tr, c.login, func(h http.Header, token string) { h.Set("Authorization", "Bearer "+token) })
 	return c, nil
 }
 
@@ -248,72 +248,35 @@ func (c *Client) Name() string { return Name }
 func (c *Client) Stats() Stats {
 	ts := c.tr.Stats()
 	return Stats{
-		Logins:   c.stats.logins.Load(),
-		Relogins: c.stats.relogins.Load(),
-		Lists:    c.stats.lists.Load(),
-		Gets:     c.stats.gets.Load(),
-		Updates:  c.stats.updates.Load(),
-		Requests: ts.Requests,
-		Retries:  ts.Retries,
-		Blocked:  ts.Blocked,
-		Warnings: c.stats.warnings.Load(),
+		Logins:    c.stats.logins.Load(),
+		Relogins:  c.sess.Relogins(),
+		Lists:     c.stats.lists.Load(),
+		Gets:      c.stats.gets.Load(),
+		Updates:   c.stats.updates.Load(),
+		Requests:  ts.Requests,
+		Retries:   ts.Retries,
+		Throttled: ts.Throttled,
+		Blocked:   ts.Blocked,
+		Warnings:  c.stats.warnings.Load(),
 	}
 }
 
 // Login implements registrar.Registrar: it logs in once per run (a second
-// call is a no-op while the token is held). Any error is account-level.
-func (c *Client) Login(ctx context.Context) error {
-	_, _, err := c.currentToken(ctx)
-	return err
-}
+// call is a no-op while a token is held). Any error is account-level.
+func (c *Client) Login(ctx context.Context) error { return c.sess.Login(ctx) }
 
-// currentToken returns the token, logging in when there is none.
-func (c *Client) currentToken(ctx context.Context) (string, int, error) {
-	if err := c.fatalErr(); err != nil {
-		return "", 0, err
-	}
-	c.loginMu.Lock()
-	defer c.loginMu.Unlock()
-	if c.tokenGen > 0 {
-		return c.token.value(), c.tokenGen, nil
-	}
-	if err := c.loginLocked(ctx); err != nil {
-		return "", 0, err
-	}
-	return c.token.value(), c.tokenGen, nil
-}
+// Pacer is the client's adaptive request rate.
+func (c *Client) Pacer() *rest.Pacer { return c.pacer }
 
-// relogin replaces the token that was refused with code 196. gen is the
-// token generation the refused request used: when another request has
-// already logged in again, its token is reused. Only one re-login is
-// allowed per run; a fresh token refused again is fatal.
-func (c *Client) relogin(ctx context.Context, gen int) (string, int, error) {
-	c.loginMu.Lock()
-	defer c.loginMu.Unlock()
-	if c.tokenGen != gen {
-		return c.token.value(), c.tokenGen, nil
-	}
-	if c.relogins >= 1 {
-		return "", 0, c.setFatal(&registrar.Error{Kind: registrar.KindAuth, Registrar: Name, Code: CodeAuthFailed,
-			Message: "the token of a fresh login was refused too (code 196 twice)"})
-	}
-	c.relogins++
-	c.stats.relogins.Add(1)
-	c.log.Info("openprovider: token refused (code 196), logging in again")
-	if err := c.loginLocked(ctx); err != nil {
-		return "", 0, err
-	}
-	return c.token.value(), c.tokenGen, nil
-}
-
-// loginLocked sends POST /v1beta/auth/login. The caller holds loginMu.
-func (c *Client) loginLocked(ctx context.Context) error {
+// login sends POST /v1beta/auth/login and returns the token (the
+// Session's LoginFunc: the first login and one per expired token).
+func (c *Client) login(ctx context.Context) (string, error) {
 	body, err := json.Marshal(struct {
 		Username string `json:"username"`
 		Password string `json:"password"`
 	}{c.username, c.password.value()})
 	if err != nil {
-		return err
+		return "", err
 	}
 	env, err := c.send(ctx, request{kind: kindLogin, method: http.MethodPost, path: "/v1beta/auth/login", body: body})
 	if err != nil {
@@ -322,19 +285,17 @@ func (c *Client) loginLocked(ctx context.Context) error {
 			re.Message = "login refused: check the username and password (" + re.Message + ")"
 		}
 		if registrar.IsAccountLevel(err) {
-			return c.setFatal(err)
+			return "", c.setFatal(err)
 		}
-		return err
+		return "", err
 	}
 	var data struct {
 		Token string `json:"token"`
 	}
 	if len(env.Data) == 0 || json.Unmarshal(env.Data, &data) != nil || data.Token == "" {
-		return c.setFatal(&registrar.Error{Kind: registrar.KindInvalidReply, Registrar: Name, Message: "login reply holds no token"})
+		return "", c.setFatal(&registrar.Error{Kind: registrar.KindInvalidReply, Registrar: Name, Message: "login reply holds no token"})
 	}
-	c.token = newSecret(data.Token)
-	c.tokenGen++
-	return nil
+	return data.Token, nil
 }
 
 func (c *Client) fatalErr() error { return c.tr.Latch.Err() }
@@ -353,64 +314,56 @@ type request struct {
 	domain string     // the domain concerned, for errors
 }
 
-// call sends an authenticated request: it logs in when needed, and on code
-// 196 logs in again once and repeats the request once.
+// call sends an authenticated request through the session: it logs in
+// when needed and, when a token that worked is refused (code 196, it
+// expired), logs in again once and resends; see rest.Session.
 func (c *Client) call(ctx context.Context, req request) (*envelope, error) {
-	tok, gen, err := c.currentToken(ctx)
-	if err != nil {
-		return nil, err
+	var env *envelope
+	err := c.sess.Do(ctx, c.restRequest(req), func(r *rest.Reply) (error, rest.Outcome) {
+		var (
+			err error
+			o   rest.Outcome
+		)
+		env, err, o = c.decodeReply(req, r)
+		return err, o
+	})
+	if err == nil {
+		return env, nil
 	}
-	for relogged := false; ; relogged = true {
-		env, err := c.sendWith(ctx, req, tok)
-		if err == nil {
-			return env, nil
-		}
-		if fe := c.fatalErr(); fe != nil {
-			return nil, fe // the run was stopped, by this call or another
-		}
-		if registrar.KindOf(err) != registrar.KindAuth {
-			if registrar.IsAccountLevel(err) {
-				return nil, c.setFatal(err)
-			}
-			return env, err
-		}
-		if relogged {
-			return nil, c.setFatal(&registrar.Error{Kind: registrar.KindAuth, Registrar: Name, Code: CodeAuthFailed,
-				Message: "the request was refused again after a fresh login (code 196 twice)"})
-		}
-		if tok, gen, err = c.relogin(ctx, gen); err != nil {
-			return nil, err
-		}
+	if fe := c.fatalErr(); fe != nil {
+		return nil, fe // the run was stopped, by this call or another
 	}
+	if registrar.IsAccountLevel(err) {
+		return nil, c.setFatal(err)
+	}
+	return nil, err
 }
 
 // send sends an unauthenticated request (login).
 func (c *Client) send(ctx context.Context, req request) (*envelope, error) {
-	return c.sendWith(ctx, req, "")
-}
-
-// sendWith sends req, retrying transient failures at most twice, and turns
-// the reply into an envelope with code 0 or an error. An error reply is
-// decided on its JSON code whatever the HTTP status.
-func (c *Client) sendWith(ctx context.Context, req request, token string) (*envelope, error) {
 	var env *envelope
-	rr := rest.Request{Method: req.method, Path: req.path, Query: req.query, Body: req.body, Domain: req.domain,
-		OnSend: func() { c.countKind(req.kind) }}
-	if token != "" {
-		rr.Header = http.Header{"Authorization": {"Bearer " + token}}
-	}
-	err := c.tr.Send(ctx, rr, func(r *rest.Reply) (error, bool) {
+	rr := c.restRequest(req)
+	rr.Login = req.kind == kindLogin
+	err := c.tr.Send(ctx, rr, func(r *rest.Reply) (error, rest.Outcome) {
 		var (
-			err       error
-			transient bool
+			err error
+			o   rest.Outcome
 		)
-		env, err, transient = c.decodeReply(req, r)
-		return err, transient
+		env, err, o = c.decodeReply(req, r)
+		if o == rest.AuthRefused {
+			o = rest.Final // a refused login is not a refused token
+		}
+		return err, o
 	})
 	if err != nil {
 		return nil, err
 	}
 	return env, nil
+}
+
+func (c *Client) restRequest(req request) rest.Request {
+	return rest.Request{Method: req.method, Path: req.path, Query: req.query, Body: req.body, Domain: req.domain,
+		OnSend: func() { c.countKind(req.kind) }}
 }
 
 // countKind counts one request sent, by kind.
@@ -427,11 +380,14 @@ func (c *Client) countKind(k callKind) {
 	}
 }
 
-// decodeReply turns one reply into an envelope with code 0 or an error;
-// transient reports a 5xx reply without a JSON envelope.
-func (c *Client) decodeReply(req request, r *rest.Reply) (env *envelope, err error, transient bool) {
+// decodeReply turns one reply into an envelope with code 0 or an error,
+// and says what the transport should do about it (rest.Outcome). An error
+// reply is decided on its JSON code whatever the HTTP status; a code this
+// client does not know is decided on the status: 429 and 503 ask to slow
+// down (throttled, resent after Retry-After), another 5xx is transient.
+func (c *Client) decodeReply(req request, r *rest.Reply) (env *envelope, err error, o rest.Outcome) {
 	env, derr := decodeEnvelope(r.Body)
-	c.log.Debug("openprovider: request", "method", req.method, "path", req.path, "http_status", r.Status,
+	c.log.Debug("openprovider: request", "method", req.method, "path", req.path, "attempt", r.Attempt, "http_status", r.Status,
 		"code", codeOf(env), "duration", r.Duration)
 	if derr != nil || (!env.HasCode && (r.Status < 200 || r.Status > 299)) {
 		return c.noEnvelope(req, r.Status, derr)
@@ -450,16 +406,32 @@ func (c *Client) decodeReply(req request, r *rest.Reply) (env *envelope, err err
 		if env.Maintenance && kind != registrar.KindAuth {
 			e.Kind = registrar.KindMaintenance
 		}
+		o := rest.Final
+		switch {
+		case e.Kind == registrar.KindAuth:
+			o = rest.AuthRefused
+		case e.Kind == registrar.KindOther && throttling(r.Status):
+			e.Kind, o = registrar.KindRateLimited, rest.Throttled
+		case e.Kind == registrar.KindOther && r.Status >= 500:
+			// Not a business error this client knows: the server failed.
+			e.Kind, o = registrar.KindUnavailable, rest.Transient
+			e.Message = fmt.Sprintf("%s %s: HTTP %d with unknown code %d: %s", req.method, req.path, r.Status, env.Code, msg)
+		}
 		if !registrar.IsAccountLevel(e) {
 			e.Domain = req.domain
 		}
-		return nil, e, false
+		return nil, e, o
 	}
 	if env.Maintenance {
 		return nil, &registrar.Error{Kind: registrar.KindMaintenance, Registrar: Name,
-			Message: "the reply says the Openprovider API is in maintenance"}, false
+			Message: "the reply says the Openprovider API is in maintenance"}, rest.Final
 	}
-	return env, nil, false
+	return env, nil, rest.Final
+}
+
+// throttling reports an HTTP status that asks the client to slow down.
+func throttling(status int) bool {
+	return status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable
 }
 
 func codeOf(env *envelope) any {
@@ -471,24 +443,24 @@ func codeOf(env *envelope) any {
 
 // noEnvelope classifies a reply that carries no JSON envelope by its HTTP
 // status alone.
-func (c *Client) noEnvelope(req request, status int, derr error) (*envelope, error, bool) {
+func (c *Client) noEnvelope(req request, status int, derr error) (*envelope, error, rest.Outcome) {
 	e := &registrar.Error{Registrar: Name, Domain: req.domain,
 		Message: fmt.Sprintf("%s %s: HTTP %d without a JSON reply", req.method, req.path, status)}
 	switch {
 	case status == http.StatusUnauthorized:
 		e.Kind, e.Code, e.Domain = registrar.KindAuth, CodeAuthFailed, ""
-		return nil, e, false
-	case status == http.StatusTooManyRequests:
+		return nil, e, rest.AuthRefused
+	case throttling(status):
 		e.Kind, e.Domain = registrar.KindRateLimited, ""
-		return nil, e, false
+		return nil, e, rest.Throttled
 	case status >= 500:
 		e.Kind = registrar.KindUnavailable
-		return nil, e, true
+		return nil, e, rest.Transient
 	default:
 		e.Kind = registrar.KindInvalidReply
 		if derr != nil && status >= 200 && status <= 299 {
 			e.Message = fmt.Sprintf("%s %s: %v", req.method, req.path, derr)
 		}
-		return nil, e, false
+		return nil, e, rest.Final
 	}
 }

@@ -46,10 +46,3 @@ func kindOfCode(code int) registrar.Kind {
 	}
 	return registrar.KindOther
 }
-
-// stopsRun reports whether err must stop every further call in this run:
-// the account-level kinds, plus the registrar being unreachable after the
-// retries (nothing may be written when it cannot be read).
-func stopsRun(err error) bool {
-	return registrar.IsAccountLevel(err) || registrar.KindOf(err) == registrar.KindUnavailable
-}

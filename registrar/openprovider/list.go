@@ -74,7 +74,10 @@ func (c *Client) page(ctx context.Context, offset, limit int, deleted bool) ([]d
 // domain removed shifts them back (one item skipped). So when the totals of
 // the pages differ, or the number of distinct domains seen differs from the
 // last total, the portfolio is read once more and the domains not seen yet
-// are streamed after the others.
+// are streamed after the others. A page after the first that still fails
+// after its retries is skipped: the other pages are read and streamed, the
+// portfolio is not read once more (the count cannot match), and List
+// returns a registrar.PartialListError.
 func (c *Client) List(ctx context.Context, total func(int), fn func(registrar.Record) error) error {
 	return c.list(ctx, false, total, fn)
 }
@@ -124,12 +127,20 @@ func (c *Client) list(ctx context.Context, deleted bool, total func(int), fn fun
 	if err := c.sweep(ctx, deleted, PageSize, &tr, em); err != nil {
 		return err
 	}
+	if tr.partial != nil {
+		c.log.Warn("openprovider: some listing pages could not be read; the others were", "pages", tr.partial.Pages,
+			"error", tr.partial.Err.Error())
+		return tr.partial
+	}
 	if tr.changed || em.count != tr.last {
 		c.log.Info("openprovider: the portfolio changed while it was listed; reading it once more",
 			"first_total", t0, "last_total", tr.last, "seen", em.count)
 		again := totals{first: tr.last, last: tr.last, max: tr.last}
 		if err := c.sweep(ctx, deleted, 0, &again, em); err != nil {
 			return err
+		}
+		if again.partial != nil {
+			return again.partial
 		}
 		if again.changed || em.count < again.last {
 			c.log.Warn("openprovider: the portfolio kept changing while it was listed",
@@ -139,10 +150,12 @@ func (c *Client) list(ctx context.Context, deleted bool, total func(int), fn fun
 	return nil
 }
 
-// totals tracks the totals the pages of one sweep reported.
+// totals tracks the totals the pages of one sweep reported, and the pages
+// it could not read.
 type totals struct {
 	first, last, max int
 	changed          bool
+	partial          *registrar.PartialListError
 }
 
 func (t *totals) add(n int) {
@@ -167,7 +180,14 @@ func (c *Client) sweep(ctx context.Context, deleted bool, from int, tr *totals, 
 			offsets = append(offsets, off)
 		}
 		next = offsets[len(offsets)-1] + PageSize
-		err := c.fetchPages(ctx, deleted, offsets, func(ds []decoded, t int) error {
+		err := c.fetchPages(ctx, deleted, offsets, func(ds []decoded, t int, perr error) error {
+			if perr != nil {
+				if tr.partial == nil {
+					tr.partial = &registrar.PartialListError{Registrar: Name, Err: perr}
+				}
+				tr.partial.Pages++
+				return nil
+			}
 			tr.add(t)
 			return em.emit(ds)
 		})
@@ -179,9 +199,11 @@ func (c *Client) sweep(ctx context.Context, deleted bool, from int, tr *totals, 
 }
 
 // fetchPages fetches the pages at offsets with bounded concurrency and
-// hands them to each in offset order. At most 2×Concurrency pages are held
-// in memory. It returns after every request it started has finished.
-func (c *Client) fetchPages(ctx context.Context, deleted bool, offsets []int, each func([]decoded, int) error) error {
+// hands them to each in offset order; a page that still failed after its
+// retries is handed over as its error, unless the error stops the run
+// (account-level), which ends fetchPages. At most 2×Concurrency pages are
+// held in memory. It returns after every request it started has finished.
+func (c *Client) fetchPages(ctx context.Context, deleted bool, offsets []int, each func([]decoded, int, error) error) error {
 	type result struct {
 		ds    []decoded
 		total int
@@ -226,10 +248,10 @@ func (c *Client) fetchPages(ctx context.Context, deleted bool, offsets []int, ea
 		if r.slot {
 			window.Release(1)
 		}
-		if r.err != nil {
+		if r.err != nil && (registrar.IsAccountLevel(r.err) || !r.slot || ctx.Err() != nil) {
 			return r.err
 		}
-		if err := each(r.ds, r.total); err != nil {
+		if err := each(r.ds, r.total, r.err); err != nil {
 			return err
 		}
 	}

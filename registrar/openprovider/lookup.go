@@ -16,8 +16,10 @@ import (
 // domain_name_pattern + extension (exact, no wildcard), at most Concurrency
 // at a time. A name that is not among the live domains is looked up again
 // with is_deleted=true to fill DeletedRecord. The first error that stops the
-// run (auth, access denied, rate limit, maintenance, unreachable) cancels
-// the remaining lookups and is the one error returned, with a nil map.
+// run (auth, access denied, rate limit, maintenance) cancels the remaining
+// lookups and is the one error returned, with a nil map. A lookup that
+// still fails after its retries (unreachable, 5xx) fails only its name:
+// Result.Err, for which registrar.NotRead holds.
 func (c *Client) Lookup(ctx context.Context, names []string) (map[string]registrar.Result, error) {
 	if err := c.Login(ctx); err != nil {
 		return nil, err
@@ -39,7 +41,7 @@ func (c *Client) lookupOne(ctx context.Context, ascii string) (registrar.Result,
 
 	live, err := c.search(ctx, ascii, sld, ext, false)
 	if err != nil {
-		if stopsRun(err) || ctx.Err() != nil {
+		if registrar.IsAccountLevel(err) || ctx.Err() != nil {
 			return registrar.Result{}, err
 		}
 		return registrar.Result{Err: err}, nil
@@ -61,7 +63,7 @@ func (c *Client) lookupOne(ctx context.Context, ascii string) (registrar.Result,
 	}
 	deleted, err := c.search(ctx, ascii, sld, ext, true)
 	if err != nil {
-		if stopsRun(err) || ctx.Err() != nil {
+		if registrar.IsAccountLevel(err) || ctx.Err() != nil {
 			return registrar.Result{}, err
 		}
 		// The name is not live; only the explanation failed.

@@ -59,7 +59,7 @@ func newTransport(t *testing.T, h http.HandlerFunc) *Transport {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	u, _ := url.Parse(srv.URL)
-	return New(Config{Registrar: "test", Base: u, HTTP: srv.Client(), Limiter: NewLimiter(-1, 0, 0),
+	return New(Config{Registrar: "test", Base: u, HTTP: srv.Client(),
 		Concurrency: 2, Timeout: 5 * time.Second, Backoff: time.Millisecond, UserAgent: "ua", MaxBody: 100})
 }
 
@@ -75,7 +75,7 @@ func TestSendRetriesTransient(t *testing.T) {
 	})
 	sends := 0
 	err := tr.Send(context.Background(), Request{Method: "GET", Path: "/a", Header: http.Header{"X-Token": {"tok"}}, OnSend: func() { sends++ }},
-		func(r *Reply) (error, bool) { return errors.New("bad"), r.Status >= 500 })
+		func(r *Reply) (error, Outcome) { return errors.New("bad"), transientIf(r.Status >= 500) })
 	if err == nil || hits.Load() != 3 || sends != 3 {
 		t.Fatalf("err %v, hits %d, sends %d", err, hits.Load(), sends)
 	}
@@ -83,7 +83,7 @@ func TestSendRetriesTransient(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 	// The identical request was sent three times: a fourth is refused unsent.
-	err = tr.Send(context.Background(), Request{Method: "GET", Path: "/a", Domain: "a.nl"}, func(*Reply) (error, bool) { return nil, false })
+	err = tr.Send(context.Background(), Request{Method: "GET", Path: "/a", Domain: "a.nl"}, func(*Reply) (error, Outcome) { return nil, Final })
 	if registrar.KindOf(err) != registrar.KindOther || hits.Load() != 3 || tr.Stats().Blocked != 1 {
 		t.Errorf("fourth send: err %v, hits %d", err, hits.Load())
 	}
@@ -99,8 +99,8 @@ func TestSendNoRetryOversizeLatch(t *testing.T) {
 			w.Write(make([]byte, 101))
 		}
 	})
-	ok := func(*Reply) (error, bool) { return nil, false }
-	if err := tr.Send(context.Background(), Request{Method: "GET", Path: "/x"}, func(*Reply) (error, bool) { return errors.New("no"), false }); err == nil || hits.Load() != 1 {
+	ok := func(*Reply) (error, Outcome) { return nil, Final }
+	if err := tr.Send(context.Background(), Request{Method: "GET", Path: "/x"}, func(*Reply) (error, Outcome) { return errors.New("no"), Final }); err == nil || hits.Load() != 1 {
 		t.Errorf("err %v hits %d", err, hits.Load())
 	}
 	if err := tr.Send(context.Background(), Request{Method: "GET", Path: "/big"}, ok); registrar.KindOf(err) != registrar.KindInvalidReply {
@@ -116,9 +116,9 @@ func TestSendNoRetryOversizeLatch(t *testing.T) {
 // A refused connection is a transient KindUnavailable error without a secret.
 func TestSendTransportError(t *testing.T) {
 	u, _ := url.Parse("http://127.0.0.1:1")
-	tr := New(Config{Registrar: "test", Base: u, HTTP: http.DefaultClient, Limiter: NewLimiter(-1, 0, 0),
+	tr := New(Config{Registrar: "test", Base: u, HTTP: http.DefaultClient,
 		Concurrency: 1, Timeout: time.Second, Backoff: time.Millisecond, MaxBody: 10})
-	err := tr.Send(context.Background(), Request{Method: "GET", Path: "/p", Domain: "a.nl"}, func(*Reply) (error, bool) { return nil, false })
+	err := tr.Send(context.Background(), Request{Method: "GET", Path: "/p", Domain: "a.nl"}, func(*Reply) (error, Outcome) { return nil, Final })
 	var re *registrar.Error
 	if !errors.As(err, &re) || re.Kind != registrar.KindUnavailable || re.Domain != "a.nl" || re.Err != nil || tr.Stats().Requests != 3 {
 		t.Errorf("err %#v, stats %+v", err, tr.Stats())
@@ -150,4 +150,11 @@ func TestLookupFanOut(t *testing.T) {
 	if err != stop || out != nil {
 		t.Errorf("stopping error: %v %v", out, err)
 	}
+}
+
+func transientIf(b bool) Outcome {
+	if b {
+		return Transient
+	}
+	return Final
 }

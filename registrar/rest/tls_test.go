@@ -70,11 +70,11 @@ func secureTransport(t *testing.T, base string, c *http.Client) *Transport {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return New(Config{Registrar: "test", Base: u, HTTP: c, Limiter: NewLimiter(-1, 0, 0),
+	return New(Config{Registrar: "test", Base: u, HTTP: c,
 		Concurrency: 1, Timeout: 10 * time.Second, Backoff: time.Millisecond, UserAgent: "ua", MaxBody: 1000})
 }
 
-func ok(*Reply) (error, bool) { return nil, false }
+func ok(*Reply) (error, Outcome) { return nil, Final }
 
 // A self-signed certificate is refused without ca_file (nothing reaches the
 // handler, no retry, the run is stopped) and accepted with it; a

@@ -57,6 +57,17 @@ type Options struct {
 	// instead of status / expiration_date.
 	OldSpelling bool
 	Seed        uint64
+
+	// RateLimit, when positive, enforces a request rate as a gateway in
+	// front of the API would: a request that would be the RateLimit+1st
+	// answered within one second (by Now) gets HTTP 429 with a
+	// Retry-After header (whole seconds until a slot frees) and no body.
+	// Throttled requests do not count toward the limit.
+	RateLimit int
+	// TokenCalls, when positive, is a token's lifetime in calls: the call
+	// after TokenCalls authorized calls with one token is refused with 401,
+	// as an expired token is. (TokenTTL is the lifetime in time.)
+	TokenCalls int
 }
 
 // Faults are injected into replies; they can be changed at any time.
@@ -67,13 +78,26 @@ type Faults struct {
 	RateLimited  bool    // every call: error envelope, code 429
 	AccessDenied bool    // every call: error envelope, code 403
 	RefuseTokens bool    // every authorized call: code 401 (tokens refused)
+	// UnknownErrorRate is the share of requests answered with HTTP 500 and
+	// an error envelope with code UnknownCode.
+	UnknownErrorRate float64
+	// Fail, when set, is asked about every request first: a non-zero
+	// status answers it with that status and an error envelope with code
+	// (no body when code < 0).
+	Fail func(method, path, query string) (status, code int)
 }
+
+// UnknownCode is the envelope code of the UnknownErrorRate replies.
+const UnknownCode = 599
 
 // Request is one request as received, with the reply's HTTP status.
 type Request struct {
 	Method, Path, Query, Body string
-	Token                     bool // an access token was sent
+	Token                     bool   // an access token was sent
+	AccessToken               string // the token sent ("" for none)
 	Status                    int
+	RetryAfter                string // the reply's Retry-After header
+	Time                      time.Time
 }
 
 // Key identifies identical requests.
@@ -87,6 +111,9 @@ type Server struct {
 	contacts map[int64]map[string]any
 	nextCID  int64
 	tokens   map[string]time.Time // token → expiry
+	calls    map[string]int       // authorized calls per token (TokenCalls)
+	served   []time.Time          // when recent requests were let through (RateLimit)
+	issued   []string
 	faults   Faults
 	failNext []int
 	log      []Request
@@ -111,7 +138,7 @@ func New(opts Options) *Server {
 		opts.PerPage = DefaultPerPage
 	}
 	s := &Server{opts: opts, domains: map[string]*Domain{}, contacts: map[int64]map[string]any{},
-		nextCID: 1000, tokens: map[string]time.Time{}, rnd: mrand.New(mrand.NewPCG(opts.Seed, 7))}
+		nextCID: 1000, tokens: map[string]time.Time{}, calls: map[string]int{}, rnd: mrand.New(mrand.NewPCG(opts.Seed, 7))}
 	for _, d := range opts.Domains {
 		s.Add(d)
 	}
@@ -192,6 +219,13 @@ func (s *Server) FailNext(statuses ...int) {
 // ExpireTokens makes every issued token invalid.
 func (s *Server) ExpireTokens() { s.mu.Lock(); clear(s.tokens); s.mu.Unlock() }
 
+// IssuedTokens returns every token the server has issued, in order.
+func (s *Server) IssuedTokens() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.issued)
+}
+
 // Requests returns the request log.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
@@ -213,6 +247,16 @@ func (s *Server) Count(method, path string) int {
 // MaxIdentical returns the most repeated request and how often it came.
 func (s *Server) MaxIdentical() (key string, n int) { return simhttp.MaxIdentical(s.Requests()) }
 
+// MaxServed is MaxIdentical over the requests the API processed, logins
+// aside (one per token, identical by nature): not those
+// answered 429 (throttled) or 401 (token refused), which a client may
+// resend without limit of the identical-request cap.
+func (s *Server) MaxServed() (key string, n int) {
+	return simhttp.MaxIdentical(slices.DeleteFunc(s.Requests(), func(r Request) bool {
+		return r.Path == "/user/login/" || r.Status == http.StatusTooManyRequests || r.Status == http.StatusUnauthorized
+	}))
+}
+
 type reply struct {
 	status int
 	body   any // nil = no body (bare status)
@@ -225,12 +269,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	f := s.faults
 	var rp reply
+	status, code := 0, 0
+	if f.Fail != nil {
+		status, code = f.Fail(r.Method, r.URL.Path, r.URL.RawQuery)
+	}
 	switch {
+	case !s.admit():
+		rp = reply{status: http.StatusTooManyRequests, header: http.Header{"Retry-After": {s.retryAfter()}}}
+	case status != 0 && code < 0:
+		rp = reply{status: status}
+	case status != 0:
+		rp = failStatus(status, code, "Internal error")
 	case len(s.failNext) > 0:
 		rp = reply{status: s.failNext[0]}
 		s.failNext = s.failNext[1:]
 	case f.ErrorRate > 0 && s.rnd.Float64() < f.ErrorRate:
 		rp = reply{status: http.StatusInternalServerError}
+	case f.UnknownErrorRate > 0 && s.rnd.Float64() < f.UnknownErrorRate:
+		rp = failStatus(http.StatusInternalServerError, UnknownCode, "Internal error")
 	case f.Maintenance:
 		rp = fail(503, "API is under maintenance")
 	case f.RateLimited:
@@ -240,8 +296,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		rp = s.route(r, body, f)
 	}
-	tok := r.Header.Get("X-Access-Token") != "" || r.URL.Query().Get("access_token") != ""
-	s.log = append(s.log, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: string(body), Token: tok, Status: rp.status})
+	tok := r.Header.Get("X-Access-Token")
+	if tok == "" {
+		tok = r.URL.Query().Get("access_token")
+	}
+	s.log = append(s.log, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: string(body),
+		Token: tok != "", AccessToken: tok, Status: rp.status, RetryAfter: rp.header.Get("Retry-After"), Time: s.opts.Now()})
 	s.mu.Unlock()
 	if f.Latency > 0 {
 		time.Sleep(f.Latency)
@@ -258,9 +318,50 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(rp.body)
 }
 
-func fail(code int, msg string) reply {
-	return reply{status: code, body: map[string]any{"status": "error", "code": code,
+func fail(code int, msg string) reply { return failStatus(code, code, msg) }
+
+// failStatus is an error envelope with code sent with HTTP status.
+func failStatus(status, code int, msg string) reply {
+	return reply{status: status, body: map[string]any{"status": "error", "code": code,
 		"response": map[string]any{"message": msg, "data": map[string]any{}}}}
+}
+
+// admit applies Options.RateLimit; the caller holds s.mu.
+func (s *Server) admit() bool {
+	if s.opts.RateLimit <= 0 {
+		return true
+	}
+	now := s.opts.Now()
+	i := 0
+	for i < len(s.served) && !s.served[i].After(now.Add(-time.Second)) {
+		i++
+	}
+	s.served = s.served[i:]
+	if len(s.served) >= s.opts.RateLimit {
+		return false
+	}
+	s.served = append(s.served, now)
+	return true
+}
+
+// retryAfter is the whole seconds until a slot frees; the caller holds s.mu.
+func (s *Server) retryAfter() string {
+	wait := s.served[0].Add(time.Second).Sub(s.opts.Now())
+	return strconv.Itoa(max(1, int((wait+time.Second-1)/time.Second)))
+}
+
+// Throttled returns how many requests were answered with HTTP 429, and the
+// most often one identical request was.
+func (s *Server) Throttled() (total, maxPerRequest int) {
+	per := map[string]int{}
+	for _, r := range s.Requests() {
+		if r.Status == http.StatusTooManyRequests {
+			total++
+			per[r.Key()]++
+			maxPerRequest = max(maxPerRequest, per[r.Key()])
+		}
+	}
+	return total, maxPerRequest
 }
 
 func ok(resp any) reply {
@@ -355,6 +456,8 @@ func (s *Server) login(body []byte) reply {
 	rand.Read(b)
 	tok := "token$" + hex.EncodeToString(b)
 	s.tokens[tok] = now.Add(s.opts.TokenTTL)
+	s.calls[tok] = 0
+	s.issued = append(s.issued, tok)
 	return ok(map[string]any{"token": tok, "as_header": "X-Access-Token", "as_request": "access_token"})
 }
 
@@ -369,10 +472,11 @@ func (s *Server) authorize(r *http.Request, f Faults) (reply, bool) {
 		return fail(401, "Access token required"), false
 	case f.RefuseTokens || !found:
 		return fail(401, "Access token is invalid"), false
-	case !s.opts.Now().Before(exp):
+	case !s.opts.Now().Before(exp), s.opts.TokenCalls > 0 && s.calls[tok] >= s.opts.TokenCalls:
 		delete(s.tokens, tok)
 		return fail(401, "Access token expired"), false
 	}
+	s.calls[tok]++
 	return reply{}, true
 }
 

@@ -1,29 +1,14 @@
 package opsim
 
 import (
-	"sync"
 	"time"
+
+	"github.com/domainsync/domainsync/registrar/simhttp"
 )
 
-// Clock is a settable clock for Options.Now (token expiry in tests).
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// Clock is a settable clock for Options.Now (token expiry, the rate
+// window) that a client under test can share (simhttp.Clock).
+type Clock = simhttp.Clock
 
 // NewClock returns a clock standing at t.
-func NewClock(t time.Time) *Clock { return &Clock{t: t} }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func NewClock(t time.Time) *Clock { return simhttp.NewClock(t) }

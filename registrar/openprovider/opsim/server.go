@@ -6,10 +6,7 @@
 package opsim
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"io"
 	mrand "math/rand/v2"
 	"net/http"
@@ -20,8 +17,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"golang.org/x/net/idna"
 
 	"github.com/domainsync/domainsync/registrar/simhttp"
 )
@@ -53,8 +48,20 @@ type Options struct {
 	// LoginLimit is how many logins a minute are answered before code 50;
 	// 0 = 30, negative = no limit.
 	LoginLimit int
-	// Seed drives the random faults (ErrorRate, TruncateRate).
+	// Seed drives the random faults (ErrorRate, UnknownErrorRate,
+	// TruncateRate).
 	Seed int64
+
+	// RateLimit, when positive, enforces a request rate as a gateway in
+	// front of the API would: a request that would be the RateLimit+1st
+	// answered within one second (by Now) gets HTTP 429 with a
+	// Retry-After header (whole seconds until a slot frees) and a plain
+	// text body. Throttled requests do not count toward the limit.
+	RateLimit int
+	// TokenCalls, when positive, is a token's lifetime in calls: the call
+	// after TokenCalls authorized calls with one token is refused with 196,
+	// as an expired token is. (TokenTTL is the lifetime in time.)
+	TokenCalls int
 }
 
 // Faults are injected into replies. They can be changed at any time.
@@ -68,7 +75,18 @@ type Faults struct {
 	RateLimited     bool          // every call answered with code 50
 	AccessDenied    bool          // every call answered with code 10005
 	Warnings        []Warning     // added to every successful reply
+	// UnknownErrorRate is the share of requests answered with HTTP 500 and
+	// an error envelope whose code no client knows (UnknownCode).
+	UnknownErrorRate float64
+	// Fail, when set, is asked about every request first: a non-zero
+	// status answers it with that status and an error envelope with code
+	// (or a bare text body when code < 0).
+	Fail func(method, path, query string) (status, code int)
 }
+
+// UnknownCode is the code of the UnknownErrorRate replies: not a code the
+// API documents.
+const UnknownCode = 9999
 
 // Warning is an entry of a reply's warnings[].
 type Warning struct {
@@ -79,15 +97,16 @@ type Warning struct {
 
 // Request is one request as received, with the reply's status and code.
 type Request struct {
-	Time      time.Time
-	Method    string
-	Path      string
-	Query     string // canonical (sorted) query
-	Body      string // the login password is replaced with ********
-	Token     string // bearer token sent, "" for none
-	UserAgent string
-	Status    int // HTTP status of the reply
-	Code      int // the reply's code (-1 when it had no JSON envelope)
+	Time       time.Time
+	Method     string
+	Path       string
+	Query      string // canonical (sorted) query
+	Body       string // the login password is replaced with ********
+	Token      string // bearer token sent, "" for none
+	UserAgent  string
+	Status     int    // HTTP status of the reply
+	Code       int    // the reply's code (-1 when it had no JSON envelope)
+	RetryAfter string // the reply's Retry-After header, "" for none
 }
 
 // Key identifies identical requests: method, path, query and body.
@@ -102,6 +121,8 @@ type Server struct {
 	domains   map[int64]*Domain
 	order     []int64 // ids, ascending
 	tokens    map[string]time.Time
+	calls     map[string]int // authorized calls per token (TokenCalls)
+	served    []time.Time    // when recent requests were let through (RateLimit)
 	logins    []time.Time
 	faults    Faults
 	failNext  []int
@@ -141,6 +162,7 @@ func New(opts Options) *Server {
 		opts:      opts,
 		domains:   map[int64]*Domain{},
 		tokens:    map[string]time.Time{},
+		calls:     map[string]int{},
 		updateErr: map[int64]Warning{},
 		rnd:       mrand.New(mrand.NewPCG(uint64(opts.Seed), 0x5eed)),
 	}
@@ -317,6 +339,20 @@ func (s *Server) ExpireTokens() {
 	clear(s.tokens)
 }
 
+// Throttled returns how many requests were answered with HTTP 429, and the
+// most often one identical request was.
+func (s *Server) Throttled() (total, maxPerRequest int) {
+	per := map[string]int{}
+	for _, r := range s.Requests() {
+		if r.Status == http.StatusTooManyRequests {
+			total++
+			per[r.Key()]++
+			maxPerRequest = max(maxPerRequest, per[r.Key()])
+		}
+	}
+	return total, maxPerRequest
+}
+
 // SetHook sets a function called for every request after its reply is
 // decided and before it is written (e.g. to change the portfolio between
 // two pages). It runs outside the server's lock.
@@ -370,11 +406,22 @@ func (s *Server) CountIdentical() map[string]int {
 // no request repeated, 0 when there were none).
 func (s *Server) MaxIdentical() (key string, n int) { return simhttp.MaxIdentical(s.Requests()) }
 
+// MaxServed is MaxIdentical over the requests the API processed, logins
+// aside (one per token, identical by nature): not those
+// answered 429 (throttled) or 196 (token refused), which a client may
+// resend without limit of the identical-request cap.
+func (s *Server) MaxServed() (key string, n int) {
+	return simhttp.MaxIdentical(slices.DeleteFunc(s.Requests(), func(r Request) bool {
+		return r.Path == "/v1beta/auth/login" || r.Status == http.StatusTooManyRequests || r.Code == 196
+	}))
+}
+
 // reply is a decided response.
 type reply struct {
 	status int
 	body   []byte
-	code   int // -1: no JSON envelope
+	code   int         // -1: no JSON envelope
+	header http.Header // extra headers (Retry-After)
 }
 
 // ServeHTTP implements http.Handler.
@@ -396,7 +443,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	logged := Request{
 		Time: s.opts.Now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.Query().Encode(),
 		Body: redactBody(r.URL.Path, body), Token: token, UserAgent: r.UserAgent(),
-		Status: rp.status, Code: rp.code,
+		Status: rp.status, Code: rp.code, RetryAfter: rp.header.Get("Retry-After"),
 	}
 	s.mu.Lock()
 	s.reqs = append(s.reqs, logged)
@@ -410,6 +457,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 	} else {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	}
+	for k, vs := range rp.header {
+		w.Header()[k] = vs
 	}
 	w.Header().Set("Content-Length", strconv.Itoa(len(rp.body)))
 	w.WriteHeader(rp.status)
@@ -437,18 +487,34 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // decide computes the reply for one request.
 func (s *Server) decide(r *http.Request, body []byte, f Faults) (rp reply, truncate bool) {
+	if rp, ok := s.throttle(); !ok {
+		return rp, false
+	}
+	if f.Fail != nil {
+		if status, code := f.Fail(r.Method, r.URL.Path, r.URL.Query().Encode()); status != 0 {
+			if code < 0 {
+				return bareReply(status), false
+			}
+			return s.fail(status, code, "Internal error", false), false
+		}
+	}
 	s.mu.Lock()
 	var bare int
+	unknown := false
 	if len(s.failNext) > 0 {
 		bare, s.failNext = s.failNext[0], s.failNext[1:]
 	} else if f.ErrorRate > 0 && s.rnd.Float64() < f.ErrorRate {
 		bare = http.StatusInternalServerError
+	} else if f.UnknownErrorRate > 0 && s.rnd.Float64() < f.UnknownErrorRate {
+		unknown = true
 	}
 	truncate = f.TruncateRate > 0 && s.rnd.Float64() < f.TruncateRate
 	s.mu.Unlock()
 	switch {
 	case bare != 0:
 		return reply{status: bare, body: []byte(http.StatusText(bare) + "\n"), code: -1}, false
+	case unknown:
+		return s.fail(http.StatusInternalServerError, UnknownCode, "Internal error", false), false
 	case f.Maintenance:
 		return s.fail(s.opts.ErrorStatus, 4005, "Disabled for maintenance", true), truncate
 	case f.AccessDenied:
@@ -529,217 +595,6 @@ func (s *Server) ok(data any, f Faults) reply {
 // not observed; a gRPC-gateway answers InvalidArgument (code 3) with 400.
 func (s *Server) badRequest(desc string) reply {
 	return s.fail(http.StatusBadRequest, 3, desc, false)
-}
-
-// login answers POST /v1beta/auth/login. The body is JSON with or without
-// a Content-Type.
-func (s *Server) login(body []byte, f Faults) reply {
-	var req struct {
-		Username string `json:"username"`
-		Password string `json:"password"`
-		IP       string `json:"ip"`
-	}
-	now := s.opts.Now()
-	s.mu.Lock()
-	if s.opts.LoginLimit > 0 {
-		recent := s.logins[:0]
-		for _, t := range s.logins {
-			if now.Sub(t) < time.Minute {
-				recent = append(recent, t)
-			}
-		}
-		s.logins = append(recent, now)
-		if len(s.logins) > s.opts.LoginLimit {
-			s.mu.Unlock()
-			return s.fail(s.opts.ErrorStatus, 50, "Calls limit has been reached", false)
-		}
-	}
-	s.mu.Unlock()
-	if json.Unmarshal(body, &req) != nil || req.Username != s.opts.Username || req.Password != s.opts.Password {
-		return s.fail(s.opts.AuthFailStatus, 196, "Authentication/Authorization Failed", false)
-	}
-	var raw [16]byte
-	rand.Read(raw[:])
-	token := hex.EncodeToString(raw[:])
-	s.mu.Lock()
-	s.tokens[token] = now.Add(s.opts.TokenTTL)
-	s.mu.Unlock()
-	return s.ok(struct {
-		Token      string `json:"token"`
-		ResellerID int64  `json:"reseller_id"`
-	}{token, s.opts.ResellerID}, f)
-}
-
-// authorize checks the bearer token: missing, unknown or expired → 196.
-func (s *Server) authorize(r *http.Request) (reply, bool) {
-	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	s.mu.Lock()
-	exp, known := s.tokens[token]
-	valid := ok && known && s.opts.Now().Before(exp)
-	s.mu.Unlock()
-	if !valid {
-		return s.fail(s.opts.AuthFailStatus, 196, "Authentication/Authorization Failed", false), false
-	}
-	return reply{}, true
-}
-
-// filter is a parsed ListDomains query.
-type filter struct {
-	limit, offset int
-	id            int64
-	fullName      string
-	pattern       string
-	extension     string
-	status        string
-	notStatus     []string
-	deleted       bool
-	desc          bool
-	byName        bool
-}
-
-var errBadStatus = errors.New("Invalid status for domain")
-
-func parseFilter(q url.Values) (filter, error) {
-	f := filter{limit: 100}
-	intParam := func(name string, dst *int64) error {
-		if v := q.Get(name); v != "" {
-			n, err := strconv.ParseInt(v, 10, 32)
-			if err != nil {
-				return errors.New("invalid value for " + name + ": " + strconv.Quote(v))
-			}
-			*dst = n
-		}
-		return nil
-	}
-	var limit, offset int64
-	if err := intParam("limit", &limit); err != nil {
-		return f, err
-	}
-	if err := intParam("offset", &offset); err != nil {
-		return f, err
-	}
-	if err := intParam("id", &f.id); err != nil {
-		return f, err
-	}
-	switch {
-	case limit > 1000:
-		f.limit = 1000 // the API's maximum
-	case limit > 0:
-		f.limit = int(limit)
-	}
-	f.offset = int(max(offset, 0))
-	// (Normalised once here: match runs for every domain.)
-	if f.fullName = q.Get("full_name"); f.fullName != "" {
-		f.fullName = toASCII(f.fullName)
-	}
-	if f.pattern = strings.ToLower(q.Get("domain_name_pattern")); f.pattern != "" && !strings.Contains(f.pattern, "*") {
-		f.pattern = toASCII(f.pattern)
-	}
-	if f.extension = q.Get("extension"); f.extension != "" {
-		f.extension = toASCII(strings.TrimPrefix(f.extension, "."))
-	}
-	f.status = q.Get("status")
-	f.notStatus = q["status_not_equal"]
-	for _, st := range append([]string{f.status}, f.notStatus...) {
-		if st != "" && !isUpperCode(st) {
-			return f, errBadStatus
-		}
-	}
-	switch v := q.Get("is_deleted"); v {
-	case "", "false", "0":
-	case "true", "1":
-		f.deleted = true
-	default:
-		return f, errors.New("invalid value for is_deleted: " + strconv.Quote(v))
-	}
-	f.desc = strings.EqualFold(q.Get("order_by.id"), "desc")
-	if v := q.Get("order_by.domain_name"); v != "" {
-		f.byName, f.desc = true, strings.EqualFold(v, "desc")
-	}
-	return f, nil
-}
-
-// isUpperCode reports whether s looks like a status code: upper-case
-// letters only (lower case gets 515 from the live API, §9).
-func isUpperCode(s string) bool {
-	if s == "" || len(s) > 8 {
-		return false
-	}
-	for _, r := range s {
-		if r < 'A' || r > 'Z' {
-			return false
-		}
-	}
-	return true
-}
-
-// toASCII lower-cases a name and turns Unicode labels into punycode.
-func toASCII(s string) string {
-	if plainLower(s) {
-		return s // (the common case, without idna: a lookup scans every domain)
-	}
-	s = strings.ToLower(strings.TrimSpace(s))
-	if a, err := idna.Lookup.ToASCII(s); err == nil {
-		return a
-	}
-	return s
-}
-
-func (f filter) match(d *Domain) bool {
-	if d.IsDeleted != f.deleted {
-		return false
-	}
-	if f.id != 0 && d.ID != f.id {
-		return false
-	}
-	if f.fullName != "" && toASCII(d.FullName()) != f.fullName {
-		return false
-	}
-	if f.extension != "" && f.extension != toASCII(d.Domain.Extension) {
-		return false
-	}
-	if f.pattern != "" && !glob(f.pattern, toASCII(d.Domain.Name)) {
-		return false
-	}
-	if f.status != "" && d.Status != f.status {
-		return false
-	}
-	return !slices.Contains(f.notStatus, d.Status)
-}
-
-// plainLower reports whether s is already a lower-case ASCII name
-// (letters, digits, '-' and '.'), which toASCII returns unchanged.
-func plainLower(s string) bool {
-	if s == "" || strings.HasPrefix(s, "xn--") {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
-			return false
-		}
-	}
-	return true
-}
-
-// glob matches s against a pattern where * matches any run of characters.
-func glob(pattern, s string) bool {
-	parts := strings.Split(pattern, "*")
-	if len(parts) == 1 {
-		return pattern == s
-	}
-	if !strings.HasPrefix(s, parts[0]) {
-		return false
-	}
-	s = s[len(parts[0]):]
-	for _, p := range parts[1 : len(parts)-1] {
-		i := strings.Index(s, p)
-		if i < 0 {
-			return false
-		}
-		s = s[i+len(p):]
-	}
-	return strings.HasSuffix(s, parts[len(parts)-1])
 }
 
 // list answers GET /v1beta/domains.
