@@ -26,8 +26,10 @@ const (
 
 // plainState checks that every seedPlain domain is wholly before or wholly
 // after its change: dates, exactly one "expiry date" activity row when
-// changed (none otherwise), and a last_sync row when changed. It returns
-// how many are changed and how many rows it checked.
+// changed (none otherwise), and a last_sync row when changed, unless its
+// registrar write is still pending (the simulator still has auto-renew
+// off): such a domain stays due. It returns how many are changed and how
+// many rows it checked.
 func plainState(t *testing.T, e *e2e) (changed, rows int) {
 	t.Helper()
 	synced := map[string]bool{}
@@ -57,7 +59,7 @@ func plainState(t *testing.T, e *e2e) (changed, rows int) {
 			if n != 1 {
 				t.Errorf("%s changed with %d expiry activity rows, want 1", name, n)
 			}
-			if !synced[id] {
+			if d, _ := e.op.Find(name); !synced[id] && d.Autorenew != "off" {
 				t.Errorf("%s changed without its last_sync", name)
 			}
 		default:
@@ -148,7 +150,8 @@ func TestFaultsRegistrar(t *testing.T) {
 				}
 			} else {
 				// Every domain is changed, or is one error row and untouched.
-				failed := strings.Count(p.Text, "lookup at openprovider failed") + strings.Count(p.Text, "invalid reply")
+				failed := strings.Count(p.Text, "lookup at openprovider failed") + strings.Count(p.Text, "invalid reply") +
+					strings.Count(p.Text, "not read at the registrar")
 				if changed+failed != n {
 					t.Errorf("%d changed + %d error rows, want %d:\n%s", changed, failed, n, p.Text)
 				}

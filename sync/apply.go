@@ -10,8 +10,12 @@ import (
 
 // The apply stage: the WHMCS writes of the plans, one guarded transaction
 // per changed domain (with its last_sync) and one multi-row last_sync
-// statement for the rest, with the push stage (push.go) alongside. The run
-// lock is checked before the first write and before each one; once the
+// statement for the rest, with the push stage (push.go) alongside. The
+// last_sync of a domain with registrar writes is recorded after them, and
+// only when they succeeded or were refused for good: a domain whose write
+// got no answer stays due. A domain the registrar could not be read for
+// (DomainPlan.Unread) is left alone: no write, no last_sync. The run lock
+// is checked before the first write and before each one; once the
 // Deadline has passed no new domain is started.
 
 // outcome is what happened when a plan was applied.
@@ -21,6 +25,7 @@ type outcome struct {
 	pushed     []bool   // per plan push: succeeded
 	pushErrors []string // per-domain push failures
 	notStarted bool     // the Deadline passed before this domain was started
+	leftDue    bool     // a registrar write got no answer or was not sent: no last_sync
 }
 
 // applyResult is the apply stage's outcome (with the push stage's).
@@ -50,6 +55,7 @@ func applyBatch(ctx context.Context, o Options, table string, p planResult) (app
 	plans, quiet := p.Plans, p.Quiet
 	a := applyResult{Outcomes: make([]outcome, len(plans))}
 	unchanged := append([]int64(nil), quiet...)
+	var pushed []int // plans whose last_sync waits for their pushes
 	total := len(quiet) + len(plans)
 	if err := o.checkLock(ctx, "writing to WHMCS"); err != nil {
 		return a, err
@@ -63,6 +69,7 @@ func applyBatch(ctx context.Context, o Options, table string, p planResult) (app
 		pr, perr := pushes.finish(err != nil)
 		for i := range a.Outcomes {
 			a.Outcomes[i].pushed, a.Outcomes[i].pushErrors = pr.Pushed[i], pr.Errors[i]
+			a.Outcomes[i].leftDue = pr.Unsettled[i]
 		}
 		a.Pushed, a.AccountErr = pr.Count, pr.AccountErr
 		a.NotStarted += pr.NotStarted
@@ -70,7 +77,19 @@ func applyBatch(ctx context.Context, o Options, table string, p planResult) (app
 		if err != nil {
 			return a, err
 		}
-		return a, perr
+		if perr != nil {
+			return a, perr
+		}
+		var settled []int64
+		for _, i := range pushed {
+			if !pr.Unsettled[i] {
+				settled = append(settled, plans[i].Domain.ID)
+			}
+		}
+		if err := o.checkLock(ctx, "recording last_sync"); err != nil {
+			return a, err
+		}
+		return a, o.DB.RecordLastSync(ctx, table, settled, o.Now)
 	}
 
 	for i, pl := range plans {
@@ -83,10 +102,16 @@ func applyBatch(ctx context.Context, o Options, table string, p planResult) (app
 			a.NotStarted += len(plans) - i
 			break
 		}
+		if pl.Unread != nil {
+			// Not read at the registrar: left as it is, and due.
+			continue
+		}
 		if !pl.HasDBChange() {
-			unchanged = append(unchanged, pl.Domain.ID)
 			if len(pl.Pushes) > 0 {
+				pushed = append(pushed, i)
 				pushes.push(i)
+			} else {
+				unchanged = append(unchanged, pl.Domain.ID)
 			}
 			if o.Progress != nil {
 				o.Progress(len(quiet)+i+1, total)
@@ -96,7 +121,11 @@ func applyBatch(ctx context.Context, o Options, table string, p planResult) (app
 		if err := o.checkLock(ctx, "writing "+pl.UnicodeName); err != nil {
 			return stop(err)
 		}
-		c := pl.Change(table, o.Now)
+		syncTable := table
+		if len(pl.Pushes) > 0 {
+			syncTable = "" // recorded once its pushes are done
+		}
+		c := pl.Change(syncTable, o.Now)
 		if o.runID > 0 {
 			// The journal rows go in the change's transaction: the WHMCS
 			// changes applied, the registrar writes that follow planned.
@@ -115,6 +144,7 @@ func applyBatch(ctx context.Context, o Options, table string, p planResult) (app
 				if o.runID > 0 && len(ids) >= len(pl.Pushes) {
 					pushIDs = ids[len(ids)-len(pl.Pushes):]
 				}
+				pushed = append(pushed, i)
 				pushes.pushJournalled(i, pushIDs)
 			}
 		case errors.Is(err, whmcsdb.ErrConflict):

@@ -230,7 +230,7 @@ func fetch(ctx context.Context, o Options, want []string) (map[string]registrar.
 		}
 		return nil
 	})
-	if err != nil && !errors.Is(err, errStopListing) {
+	if err != nil && !errors.Is(err, errStopListing) && !registrar.NotRead(err) {
 		return nil, err
 	}
 	var missing []string
@@ -240,6 +240,13 @@ func fetch(ctx context.Context, o Options, want []string) (map[string]registrar.
 		}
 	}
 	if len(missing) == 0 {
+		return out, nil
+	}
+	if err != nil && registrar.NotRead(err) {
+		// Part of the listing could not be read: a name it did not hold
+		// may be on a page that failed. Not read, not "not found".
+		log.Warn("the registrar listing is incomplete; the names it did not hold are left due", "missing", len(missing), "error", err.Error())
+		markNotRead(out, missing, err)
 		return out, nil
 	}
 	dl, canListDeleted := o.Registrar.(DeletedLister)
@@ -287,6 +294,20 @@ func explainFromDeleted(ctx context.Context, dl DeletedLister, out map[string]re
 		}
 		return nil
 	})
+	if err != nil && registrar.NotRead(err) {
+		// Without the whole deleted listing, a name in neither listing is
+		// not known to be absent: the names it did not explain are not read.
+		var left []string
+		for _, n := range missing {
+			if r := want[n]; r != nil {
+				out[n] = registrar.Result{DeletedRecord: r}
+			} else {
+				left = append(left, n)
+			}
+		}
+		markNotRead(out, left, err)
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -302,6 +323,14 @@ func explainFromDeleted(ctx context.Context, dl DeletedLister, out map[string]re
 		}
 	}
 	return left, nil
+}
+
+// markNotRead records names as not read at the registrar because of err
+// (a listing that could not be read completely).
+func markNotRead(out map[string]registrar.Result, names []string, err error) {
+	for _, n := range names {
+		out[n] = registrar.Result{Err: err}
+	}
 }
 
 // betterDeleted reports whether a is to be preferred over b as the deleted

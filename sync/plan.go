@@ -36,6 +36,11 @@ type DomainPlan struct {
 	Errors []string
 	// LogOnly are activity-log lines written without a field change (FAI).
 	LogOnly []string
+	// Unread is set when the registrar could not be read for this domain
+	// (registrar.NotRead: a listing page or a lookup still failing after
+	// its retries): nothing is planned, written or reported as not found,
+	// and the domain stays due (no last_sync).
+	Unread error
 }
 
 // DateChange is one date column moving.
@@ -251,6 +256,10 @@ func Plan(d whmcsdb.Domain, r registrar.Result, s Settings, today civil.Date) Do
 		return p
 	}
 
+	if registrar.NotRead(r.Err) {
+		p.Unread = r.Err
+		return p
+	}
 	if r.Err != nil {
 		p.errorf("lookup at %s failed: %v; nothing changed", registrarName(d), r.Err)
 		return p

@@ -92,5 +92,5 @@ func duplicatePlan(p DomainPlan, ids []int64) DomainPlan {
 // quiet reports whether the plan has nothing to apply, send, log or
 // report: the domain is in step.
 func (p DomainPlan) quiet() bool {
-	return !p.HasDBChange() && !p.Changed() && len(p.Notes) == 0 && len(p.Errors) == 0
+	return !p.HasDBChange() && !p.Changed() && len(p.Notes) == 0 && len(p.Errors) == 0 && p.Unread == nil
 }

@@ -31,6 +31,12 @@ type pushResult struct {
 	// AccountErr is the first account-level failure; it stopped the
 	// writes not yet started.
 	AccountErr error
+	// Unsettled, per plan, is set when one of its writes neither
+	// succeeded nor was refused for good: it failed without an answer
+	// (registrar.NotRead, the identical-request cap included), or was not sent
+	// (the writes stopped, the Deadline). Such a domain stays due: its
+	// last_sync is not recorded.
+	Unsettled []bool
 }
 
 // pusher sends the registrar writes of the queued plans, at most
@@ -56,8 +62,9 @@ func startPushes(ctx context.Context, o Options, plans []DomainPlan) *pusher {
 	p := &pusher{
 		queue: make(chan int, len(plans)),
 		done:  make(chan error, 1),
-		out:   pushResult{Pushed: make([][]bool, len(plans)), Errors: make([][]string, len(plans))},
-		ids:   make([][]int64, len(plans)),
+		out: pushResult{Pushed: make([][]bool, len(plans)), Errors: make([][]string, len(plans)),
+			Unsettled: make([]bool, len(plans))},
+		ids: make([][]int64, len(plans)),
 	}
 	go func() { p.done <- p.run(ctx, o, plans) }()
 	return p
@@ -120,21 +127,28 @@ func (p *pusher) run(ctx context.Context, o Options, plans []DomainPlan) error {
 func (p *pusher) send(ctx, gctx context.Context, o Options, pl DomainPlan, i, j int, push Push) error {
 	p.mu.Lock()
 	stop := p.out.AccountErr != nil || p.halted
+	if stop || gctx.Err() != nil {
+		p.out.Unsettled[i] = true
+	}
 	p.mu.Unlock()
 	if stop || gctx.Err() != nil {
 		return nil
 	}
 	if o.pastDeadline() {
-		// Not started: the registrar still differs, so the next run that
-		// selects the domain plans this write again.
+		// Not started: the registrar still differs, so the next run plans
+		// this write again (the domain stays due).
 		p.mu.Lock()
 		p.out.NotStarted++
+		p.out.Unsettled[i] = true
 		p.mu.Unlock()
 		return nil
 	}
 	// The run lock is checked before each registrar write too: a run that
 	// lost it stops writing anywhere.
 	if err := o.checkLock(gctx, "writing "+pl.UnicodeName+" at the registrar"); err != nil {
+		p.mu.Lock()
+		p.out.Unsettled[i] = true
+		p.mu.Unlock()
 		return err
 	}
 	// The write is journalled planned before it is sent (with the
@@ -174,6 +188,11 @@ func (p *pusher) send(ctx, gctx context.Context, o Options, pl DomainPlan, i, j 
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if err != nil && (registrar.IsAccountLevel(err) || registrar.NotRead(err)) {
+		// No answer about this write (or the writes stopped): the domain
+		// stays due, and the next run sends it again.
+		p.out.Unsettled[i] = true
+	}
 	if err != nil {
 		if registrar.IsAccountLevel(err) {
 			if p.out.AccountErr == nil {

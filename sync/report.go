@@ -2,10 +2,13 @@ package sync
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/domainsync/domainsync/registrar"
 	"github.com/domainsync/domainsync/report"
 	"github.com/domainsync/domainsync/whmcsdb"
 )
@@ -80,7 +83,70 @@ func reportPlanned(rep *report.Report, o Options, p planResult, g GuardResult) {
 		rep.AddNotice(g.Reason)
 		o.Logger.Warn(g.Reason)
 	}
+	if n, why := unreadSummary(p.Plans); n > 0 {
+		msg := fmt.Sprintf("%d domains could not be read at %s and are left as they are, due for the next run (nothing written, none reported as not found): %s",
+			n, o.Registrar.Name(), why)
+		rep.AddNotice(msg)
+		o.Logger.Warn(msg)
+	}
 	rep.Totals.Checked += p.QuietChecked
+}
+
+// maxUnreadRows bounds the report rows naming unread domains; the notice
+// counts them all.
+const maxUnreadRows = 50
+
+// unreadSummary counts the plans not read at the registrar and says why:
+// the distinct reasons, the most frequent first (at most three).
+func unreadSummary(plans []DomainPlan) (int, string) {
+	n := 0
+	count := map[string]int{}
+	var order []string
+	for _, p := range plans {
+		if p.Unread == nil {
+			continue
+		}
+		n++
+		why := p.Unread.Error()
+		var pl *registrar.PartialListError
+		if errors.As(p.Unread, &pl) {
+			why = "a listing page could not be read (" + pl.Err.Error() + ")"
+		} else {
+			why = unreadKind(p.Unread)
+		}
+		if count[why] == 0 {
+			order = append(order, why)
+		}
+		count[why]++
+	}
+	slices.SortStableFunc(order, func(a, b string) int { return count[b] - count[a] })
+	var parts []string
+	for i, w := range order {
+		if i == 3 {
+			parts = append(parts, fmt.Sprintf("and %d other reasons", len(order)-3))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s (%d)", w, count[w]))
+	}
+	return n, strings.Join(parts, "; ")
+}
+
+// unreadKind is the reason a lookup was not read, without the domain's
+// own request line: the registrar's error kind and, when it has one, its
+// failure (e.g. "unavailable: HTTP 500 with unknown code 9999").
+func unreadKind(err error) string {
+	var re *registrar.Error
+	if !errors.As(err, &re) {
+		return "lookups failed"
+	}
+	msg := re.Message
+	if i := strings.Index(msg, ": "); i >= 0 && strings.HasPrefix(msg, "GET ") {
+		msg = msg[i+2:]
+	}
+	if msg == "" {
+		return "lookups failed: " + re.Kind.String()
+	}
+	return "lookups failed: " + re.Kind.String() + ": " + msg
 }
 
 // reportApplied records the apply stage's counts in res and, when the
@@ -99,12 +165,24 @@ func reportApplied(res *Result, o Options, a applyResult) {
 // buildReport turns the plans and what happened to them into report rows.
 // planned: nothing was applied (dry run or held), so the rows show the plan.
 func buildReport(rep *report.Report, plans []DomainPlan, outs []outcome, planned bool) {
+	unread := 0
 	for i, p := range plans {
 		name := p.UnicodeName
 		if name == "" {
 			name = p.Domain.Name
 		}
 		o := outs[i]
+		if p.Unread != nil {
+			unread++
+			switch {
+			case unread <= maxUnreadRows:
+				rep.AddAttention(name, "not read at the registrar", "left as it is and due for the next run: "+p.Unread.Error())
+			case unread == maxUnreadRows+1:
+				rep.AddAttention("…", "not read at the registrar", "more domains; the notice above counts them all")
+			}
+			rep.Totals.Skipped++
+			continue
+		}
 		for _, e := range p.Errors {
 			rep.AddError(name, e)
 		}
@@ -114,6 +192,7 @@ func buildReport(rep *report.Report, plans []DomainPlan, outs []outcome, planned
 		if o.conflict != nil {
 			rep.AddAttention(name, "not applied", "the domain was edited in WHMCS during the run; its edit was kept and this domain will be checked again next time")
 		}
+
 		dbShown := planned || o.applied
 		if dbShown {
 			if p.Expiry != nil {

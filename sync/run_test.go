@@ -22,6 +22,7 @@ type rtEnv struct {
 	db   *whmcsdb.DB
 	seed *sql.DB
 	op   *opsim.Server
+	url  string
 	reg  *openprovider.Client
 }
 
@@ -39,7 +40,7 @@ func newRTEnv(t *testing.T) *rtEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &rtEnv{db: db, seed: whmcstest.Open(t, dsn), op: op, reg: reg}
+	return &rtEnv{db: db, seed: whmcstest.Open(t, dsn), op: op, url: u, reg: reg}
 }
 
 // add seeds n Active domains rN.com renewed by a month at the registrar.

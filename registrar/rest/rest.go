@@ -316,7 +316,8 @@ func (t *Transport) countSend(key [32]byte, req Request) error {
 	defer t.sendsMu.Unlock()
 	if t.sends[key] >= MaxSends {
 		t.blocked.Add(1)
-		return &registrar.Error{Kind: registrar.KindOther, Registrar: t.cfg.Registrar, Domain: req.Domain,
+		// Unavailable: the request gets no (further) answer in this run.
+		return &registrar.Error{Kind: registrar.KindUnavailable, Registrar: t.cfg.Registrar, Domain: req.Domain,
 			Message: fmt.Sprintf("%s %s: the identical request was already sent %d times in this run; not sending it again", req.Method, req.Path, MaxSends)}
 	}
 	t.sends[key]++

@@ -84,7 +84,7 @@ func TestSendRetriesTransient(t *testing.T) {
 	}
 	// The identical request was sent three times: a fourth is refused unsent.
 	err = tr.Send(context.Background(), Request{Method: "GET", Path: "/a", Domain: "a.nl"}, func(*Reply) (error, Outcome) { return nil, Final })
-	if registrar.KindOf(err) != registrar.KindOther || hits.Load() != 3 || tr.Stats().Blocked != 1 {
+	if registrar.KindOf(err) != registrar.KindUnavailable || hits.Load() != 3 || tr.Stats().Blocked != 1 {
 		t.Errorf("fourth send: err %v, hits %d", err, hits.Load())
 	}
 }
