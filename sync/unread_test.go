@@ -188,13 +188,19 @@ func TestRunWriteNotAnsweredLeftDue(t *testing.T) {
 	if rows := res.Report.Section("errors").Rows; len(rows) != 1 || rows[0][0] != failed || !strings.Contains(rows[0][1], "not changed at the registrar") {
 		t.Errorf("error rows %v", rows)
 	}
+	// The next run selects it again (its write also stays planned in the
+	// journal, which the next run finishes first): the write is made once.
 	e.op.SetFaults(opsim.Faults{})
+	e.op.ResetRequests()
 	res = e.run(t, unreadNow.Add(time.Minute), fresh(t, e))
-	if planNames(res) != failed || res.Pushed != 1 || res.Applied != 0 {
-		t.Errorf("next run: plans %s, pushed %d, applied %d", planNames(res), res.Pushed, res.Applied)
+	if planNames(res) != failed || res.Applied != 0 {
+		t.Errorf("next run: plans %s, applied %d", planNames(res), res.Applied)
 	}
-	if d, _ := e.op.Domain(23000000); d.Autorenew != "default" {
-		t.Errorf("auto-renew %q", d.Autorenew)
+	if d, _ := e.op.Domain(23000000); d.Autorenew != "default" || e.op.Count("PUT", "/v1beta/domains/23000000") != 1 {
+		t.Errorf("auto-renew %q after %d PUTs", d.Autorenew, e.op.Count("PUT", "/v1beta/domains/23000000"))
+	}
+	if got := syncedNames(t, e); got != "r1.com,r2.com" {
+		t.Errorf("last_sync for %q after the next run", got)
 	}
 }
 
