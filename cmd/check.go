@@ -225,10 +225,32 @@ func checkDatabase(ctx context.Context, opts *CheckOptions, l *checklist, cfg *c
 		syncTables = append(syncTables, table)
 	}
 
+	// The run journal (history, undo): created by the first sync too.
+	var journalAbsent []string
+	if exists, err := db.JournalExists(ctx); err != nil {
+		l.fail("journal", err.Error(), "check the database user's privileges")
+	} else {
+		var present []string
+		for _, t := range whmcsdb.JournalTables {
+			if exists[t] {
+				present = append(present, t)
+			} else {
+				journalAbsent = append(journalAbsent, t)
+			}
+		}
+		switch {
+		case len(journalAbsent) == 0:
+			l.ok("journal", "%s present (history, undo)", strings.Join(present, ", "))
+		default:
+			l.ok("journal", "%s absent; the first sync creates them (needs CREATE, checked below)", strings.Join(journalAbsent, ", "))
+		}
+	}
+	want := append(whmcsdb.RequiredPrivileges(syncTables, absent), whmcsdb.JournalPrivileges(journalAbsent)...)
+
 	g, err := db.Grants(ctx)
 	if err != nil {
 		l.fail("privileges", err.Error(), "check the database user's privileges (SHOW GRANTS)")
-	} else if miss := g.Missing(whmcsdb.RequiredPrivileges(syncTables, absent)); len(miss) > 0 {
+	} else if miss := g.Missing(want); len(miss) > 0 {
 		var ps []string
 		for _, p := range miss {
 			ps = append(ps, p.String())
@@ -236,7 +258,7 @@ func checkDatabase(ctx context.Context, opts *CheckOptions, l *checklist, cfg *c
 		l.fail("privileges", fmt.Sprintf("%s lacks %s", g.User, strings.Join(ps, ", ")),
 			"as a database administrator run: "+strings.Join(g.GrantStatements(miss), " "))
 	} else {
-		l.ok("privileges", "SELECT, UPDATE, INSERT and CREATE where sync needs them")
+		l.ok("privileges", "SELECT, UPDATE, INSERT, DELETE and CREATE where sync needs them (the journal's: on its own tables only)")
 	}
 
 	set, err := db.Settings(ctx, "DomainSyncEnabled")

@@ -218,6 +218,8 @@ func runSync(ctx context.Context, opts *SyncOptions) error {
 			Contacts:  cfg.RegistrarContacts(name), // ODR contact sync mode (cmd/config)
 			LockCheck: lock.Held,                   // stop before the next write once the run lock is lost
 			Command:   syncCommandLine(opts),
+			// The run journal keeps journal.keep days.
+			JournalKeep: cfg.Journal.KeepDuration(),
 
 			PushConcurrency: pushConcurrency(reg),
 		})

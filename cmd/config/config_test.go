@@ -230,6 +230,8 @@ func TestLoadErrors(t *testing.T) {
 			[]string{`F:8: report.from: "nobody" is not a mail address`, `F:9: report.to[1]: "not an address" is not a mail address`}},
 		{"smtp user without password", "report:\n  smtp: {host: h, username: u}\n", nil, nil,
 			[]string{"F:8: report.smtp.password: required when report.smtp.username is set"}},
+		{"negative journal.keep", "journal:\n  keep: -1\n", nil, nil,
+			[]string{"F:8: journal.keep: must not be negative (days; 0 keeps every run), got -1"}},
 		{"negative tuning", "    concurrency: -1\n", nil, nil,
 			[]string{"F:7: registrars.openprovider.concurrency: must not be negative, got -1"}},
 		{"invalid dsn", "!whmcs:\n  dsn: \"nodbname\"\nregistrars:\n  openprovider: {username: u, password: p}\n", nil, nil,

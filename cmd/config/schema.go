@@ -20,6 +20,7 @@ type Config struct {
 	Sync       sync.Settings    // sync: (validated by Settings.Validate)
 	Report     ReportConfig     // report:
 	Reconcile  ReconcileConfig  // reconcile:
+	Journal    JournalConfig    // journal:
 
 	// FromWHMCS is what was read from the WHMCS directory (whmcs.dir) when
 	// the configuration was loaded; nil when none was read. See whmcsdir.go.
@@ -71,6 +72,22 @@ type SyncOverride struct {
 	// Keys are the keys set under the registrar (batch_size, statuses, …),
 	// in the top-level section's order; filled when the file is loaded.
 	Keys []string `yaml:"-"`
+}
+
+// JournalConfig is the journal section: the run journal (history, undo).
+type JournalConfig struct {
+	// Keep is how many days the run journal keeps a run (default 90; 0
+	// keeps every run). Older runs are pruned at the end of each sync.
+	Keep int `yaml:"keep"`
+}
+
+// KeepDuration is journal.keep as the sync's JournalKeep (negative:
+// forever).
+func (j JournalConfig) KeepDuration() time.Duration {
+	if j.Keep == 0 {
+		return -1
+	}
+	return time.Duration(j.Keep) * 24 * time.Hour
 }
 
 // ReconcileConfig is the reconcile section.
@@ -143,14 +160,15 @@ type document struct {
 	Sync       syncSection      `yaml:"sync"`
 	Report     ReportConfig     `yaml:"report"`
 	Reconcile  ReconcileConfig  `yaml:"reconcile"`
+	Journal    JournalConfig    `yaml:"journal"`
 }
 
 func (d *document) config() Config {
-	return Config{WHMCS: d.WHMCS, Registrars: d.Registrars, Sync: d.Sync.Settings, Report: d.Report, Reconcile: d.Reconcile}
+	return Config{WHMCS: d.WHMCS, Registrars: d.Registrars, Sync: d.Sync.Settings, Report: d.Report, Reconcile: d.Reconcile, Journal: d.Journal}
 }
 
 func documentOf(c Config) document {
-	return document{WHMCS: c.WHMCS, Registrars: c.Registrars, Sync: syncSection{UpdateInterval: formatInterval(c.Sync.UpdateInterval), Settings: c.Sync}, Report: c.Report, Reconcile: c.Reconcile}
+	return document{WHMCS: c.WHMCS, Registrars: c.Registrars, Sync: syncSection{UpdateInterval: formatInterval(c.Sync.UpdateInterval), Settings: c.Sync}, Report: c.Report, Reconcile: c.Reconcile, Journal: c.Journal}
 }
 
 type syncSection struct {
@@ -164,5 +182,6 @@ func defaultDocument() document {
 		Sync:      syncSection{UpdateInterval: formatInterval(s.UpdateInterval), Settings: s},
 		Report:    ReportConfig{SMTP: SMTPConfig{TLS: TLSNone}},
 		Reconcile: ReconcileConfig{ExpiryToleranceDays: 1},
+		Journal:   JournalConfig{Keep: 90},
 	}
 }

@@ -82,6 +82,9 @@ func (l *loader) validate(cfg *Config) {
 			l.keyProblem("registrars.odr.timeout", "must not be negative, got %s", o.Timeout)
 		}
 	}
+	if cfg.Journal.Keep < 0 {
+		l.keyProblem("journal.keep", "must not be negative (days; 0 keeps every run), got %d", cfg.Journal.Keep)
+	}
 	if cfg.Reconcile.ExpiryToleranceDays < 0 {
 		l.keyProblem("reconcile.expiry_tolerance_days", "must not be negative, got %d", cfg.Reconcile.ExpiryToleranceDays)
 	}
