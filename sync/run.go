@@ -116,8 +116,8 @@ type Result struct {
 // registrar writes earlier runs left planned (recover.go), select (select.go),
 // fetch (fetch.go), plan (planbatch.go, the rules of plan.go), guard
 // (guard.go), apply with the overlapped pushes (apply.go, push.go),
-// contacts (contacts.go) and report (report.go). The returned error means
-// the run could not complete (database failure, lost run lock, cancelled
+// contacts (contactstage.go, the rules of contacts.go) and report
+// (report.go). The returned error means the run could not complete (database failure, lost run lock, cancelled
 // context); registrar account failures are in Result.AccountErr with the
 // report still built. Per-domain problems are report rows.
 func runStages(ctx context.Context, o Options) (*Result, error) {
