@@ -222,11 +222,7 @@ func fetch(ctx context.Context, o Options, want []string) (map[string]registrar.
 			unnamed = true
 		}
 		if seen[r.Name] {
-			if prev, dup := out[r.Name]; dup && prev.Found && prev.Record.ID != r.ID {
-				out[r.Name] = registrar.Result{Err: fmt.Errorf("the registrar lists %s twice (ids %s and %s)", r.Name, prev.Record.ID, r.ID)}
-				return nil
-			}
-			out[r.Name] = registrar.Result{Record: r, Found: true}
+			out[r.Name] = listedAgain(out, r)
 		}
 		return nil
 	})
@@ -271,6 +267,31 @@ func fetch(ctx context.Context, o Options, want []string) (map[string]registrar.
 		out[n] = r
 	}
 	return out, nil
+}
+
+// listedAgain is the result for r's name once the listing has yielded r:
+// a live record wins over a deleted one (a listing that holds deleted
+// domains, as ODR's does, holds a name deleted and registered again twice:
+// the live record is the domain's status), two deleted ones give the better
+// (see betterDeleted), and two live ones with different ids are an error
+// that a later record of the name does not undo.
+func listedAgain(out map[string]registrar.Result, r registrar.Record) registrar.Result {
+	prev, dup := out[r.Name]
+	switch {
+	case !dup || prev.Record.ID == r.ID:
+	case prev.Err != nil:
+		return prev
+	case !prev.Record.Deleted && r.Deleted:
+		return prev
+	case prev.Record.Deleted && !r.Deleted:
+	case prev.Record.Deleted && r.Deleted:
+		if !betterDeleted(r, prev.Record) {
+			return prev
+		}
+	default:
+		return registrar.Result{Err: fmt.Errorf("the registrar lists %s twice (ids %s and %s)", r.Name, prev.Record.ID, r.ID)}
+	}
+	return registrar.Result{Record: r, Found: true}
 }
 
 // explainFromDeleted lists the deleted domains and records, for each
