@@ -117,9 +117,10 @@ type Result struct {
 // fetch (fetch.go), plan (planbatch.go, the rules of plan.go), guard
 // (guard.go), apply with the overlapped pushes (apply.go, push.go),
 // contacts (contactstage.go, the rules of contacts.go) and report
-// (report.go). The returned error means the run could not complete (database failure, lost run lock, cancelled
-// context); registrar account failures are in Result.AccountErr with the
-// report still built. Per-domain problems are report rows.
+// (report.go). The returned error means the run could not complete
+// (database failure, lost run lock, cancelled context); registrar account
+// failures are in Result.AccountErr with the report still built.
+// Per-domain problems are report rows.
 func runStages(ctx context.Context, o Options) (*Result, error) {
 	o = o.withDefaults()
 	started := time.Now()
