@@ -556,7 +556,7 @@ func TestSendTimeout(t *testing.T) {
 			t.Fatalf("err = %v", err)
 		}
 		t.Logf("error: %v", err)
-		if d := time.Since(start); d > 3*time.Second {
+		if d := time.Since(start); d > 30*time.Second { // the silent server never answers: only the bound ends it (30 s: far above 200 ms even on a busy machine)
 			t.Errorf("took %v", d)
 		}
 	})
@@ -570,7 +570,7 @@ func TestSendTimeout(t *testing.T) {
 			t.Fatalf("err = %v", err)
 		}
 		t.Logf("error: %v", err)
-		if d := time.Since(start); d > 3*time.Second {
+		if d := time.Since(start); d > 30*time.Second { // the silent server never answers: only the bound ends it (30 s: far above 200 ms even on a busy machine)
 			t.Errorf("took %v", d)
 		}
 	})

@@ -420,13 +420,16 @@ func TestRetries(t *testing.T) {
 		}
 	})
 	t.Run("a slow body times out and is retried", func(t *testing.T) {
-		s, c := setup(t, opsim.Options{}, func(c *Config) { c.RequestTimeout = 100 * time.Millisecond })
+		// The first body stalls for a minute: only the 2 s request timeout
+		// can end it (the bound below is far from both, so that a busy
+		// machine cannot fail it, nor a missing timeout pass it).
+		s, c := setup(t, opsim.Options{}, func(c *Config) { c.RequestTimeout = 2 * time.Second })
 		c.Login(context.Background())
-		s.SetFaults(opsim.Faults{SlowBody: time.Second})
+		s.SetFaults(opsim.Faults{SlowBody: time.Minute})
 		s.SetHook(func(opsim.Request) { s.SetFaults(opsim.Faults{}) })
 		start := time.Now()
 		res, err := c.Lookup(context.Background(), []string{"example.com"})
-		if err != nil || !res["example.com"].Found || c.Stats().Retries != 1 || time.Since(start) > time.Second {
+		if err != nil || !res["example.com"].Found || c.Stats().Retries != 1 || time.Since(start) > 30*time.Second {
 			t.Fatalf("%+v %v %+v after %s", res, err, c.Stats(), time.Since(start))
 		}
 	})
@@ -860,12 +863,14 @@ func TestRateLimit(t *testing.T) {
 func TestContextCancelled(t *testing.T) {
 	s, c := setup(t, opsim.Options{})
 	c.Login(context.Background())
-	s.SetFaults(opsim.Faults{Latency: time.Second})
+	// Replies take a minute: only the context's 50 ms deadline can end the
+	// call well before the 30 s bound (far from both, for a busy machine).
+	s.SetFaults(opsim.Faults{Latency: time.Minute})
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	start := time.Now()
 	_, err := c.Lookup(ctx, []string{"example.com", "example.co.uk"})
-	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 900*time.Millisecond || c.Stats().Retries != 0 {
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 30*time.Second || c.Stats().Retries != 0 {
 		t.Errorf("%v after %s, %+v", err, time.Since(start), c.Stats())
 	}
 }
