@@ -3,14 +3,19 @@
 // Openprovider domains (plus domains of another registrar that must not be
 // touched), serves the same portfolio from the simulated Openprovider with
 // an injected latency per request, makes a share of the domains differ, and
-// runs the real binary: a batch with the chosen read strategy, the same
-// batch the old script's way (one lookup per domain, in sequence), --all,
-// and --all again when nothing differs. It prints wall time, registrar
-// calls by kind (counted by the simulator), SQL statements (deltas of the
-// server's GLOBAL STATUS Com_select/Com_update/Com_insert around the run)
-// and the child's peak RSS (rusage Maxrss).
+// runs the real binary at its DEFAULT client settings (no rate_limit or
+// concurrency in its configuration; -tuned sets rate_limit 1000 and
+// concurrency 8): a batch with the chosen read strategy, the same batch the
+// old script's way (one lookup per domain, in sequence), --all, and --all
+// again when nothing differs; then --all against a simulator that allows
+// -server-rate requests a second (429 + Retry-After beyond), and --all with
+// 20 % of the requests answered HTTP 500 with an unknown code followed by a
+// run without faults (traffic.go). It prints wall time, registrar calls by
+// kind (counted by the simulator), SQL statements (deltas of the server's
+// GLOBAL STATUS Com_select/Com_update/Com_insert around the run) and the
+// child's peak RSS.
 //
-//	go run ./testdata/bench -sizes 1000,10000,100000 -latency 50ms -differ 0.10
+//	go run ./testdata/bench -sizes 1000,10000 -latency 50ms -differ 0.10 -push 0.045
 package main
 
 import (
@@ -35,12 +40,14 @@ func main() {
 	sizes := flag.String("sizes", "1000,10000,100000", "portfolio sizes")
 	latency := flag.Duration("latency", 50*time.Millisecond, "injected latency per registrar request")
 	differ := flag.Float64("differ", 0.10, "share of domains whose WHMCS expiry differs (one UPDATE transaction each)")
-	push := flag.Float64("push", 0.01, "share of domains whose WHMCS auto-renew differs (one PUT each)")
+	push := flag.Float64("push", 0.045, "share of domains whose WHMCS auto-renew differs (one PUT each)")
 	batch := flag.Int("batch", 200, "batch size")
 	other := flag.Int("other", 1000, "domains of another registrar")
-	conc := flag.Int("concurrency", 8, "registrar concurrency of the normal runs")
+	conc := flag.Int("concurrency", 0, "registrar concurrency of the normal runs (0 = the client's default; -tuned: 8)")
+	flag.BoolVar(&tuned, "tuned", false, "tuned client settings (rate_limit 1000, concurrency 8) instead of the defaults")
+	flag.IntVar(&serverRate, "server-rate", 10, "requests a second the rate-enforcing simulator allows (run \"rate\")")
 	seqMax := flag.Int("seq-max", 10000, "run the sequential comparison up to this portfolio size")
-	runs := flag.String("runs", "batch,sequential,all,nothing", "which timed runs (batch, sequential, all, nothing)")
+	runs := flag.String("runs", "batch,sequential,all,nothing,rate,faults", "which timed runs (batch, sequential, all, nothing, rate, faults)")
 	flag.StringVar(&prebuilt, "bin", "", "use this domainsync binary instead of building the working tree")
 	flag.StringVar(&childMemLimit, "gomemlimit", "", "GOMEMLIMIT for the measured binary only (an experiment; empty = unset)")
 	flag.StringVar(&memProfileDir, "memprofile", "", "directory for one heap profile per run (DOMAINSYNC_MEMPROFILE, near each run's peak; a -bin binary must be built with -tags memprofile)")
@@ -57,6 +64,9 @@ func main() {
 	for _, r := range strings.Split(*runs, ",") {
 		selectedRuns[strings.TrimSpace(r)] = true
 	}
+	if tuned && *conc == 0 {
+		*conc = 8
+	}
 	if err := run(*sizes, *latency, *differ, *push, *batch, *other, *conc, *seqMax); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -71,6 +81,8 @@ var (
 	logDir        string
 	prebuilt      string
 	childMemLimit string
+	tuned         bool // rate_limit 1000 (and -concurrency, 8) in the configuration
+	serverRate    int
 )
 
 type result struct {
@@ -81,6 +93,7 @@ type result struct {
 	deletedPages                              int // listing pages with is_deleted=true
 	selects, updates, inserts, domainsUpdates int64
 	rssMB                                     float64
+	traffic                                   *trafficResult // the rate and fault runs
 }
 
 func run(sizesFlag string, latency time.Duration, differ, push float64, batch, other, conc, seqMax int) error {
@@ -132,11 +145,20 @@ func run(sizesFlag string, latency time.Duration, differ, push float64, batch, o
 	}
 	var ver string
 	_ = admin.QueryRow("SELECT VERSION()").Scan(&ver)
-	fmt.Printf("\nmachine: %s, %s, %d CPUs; MariaDB %s; latency %s; differ %.0f%% (expiry), %.0f%% (auto-renew); batch %d; concurrency %d\n\n",
-		host, cpu, numCPU(), ver, latency, differ*100, push*100, batch, conc)
+	settings := "default client settings (no rate_limit or concurrency configured)"
+	if tuned {
+		settings = fmt.Sprintf("TUNED client settings: rate_limit 1000, concurrency %d", conc)
+	} else if conc > 0 {
+		settings = fmt.Sprintf("default rate ceiling, concurrency %d", conc)
+	}
+	fmt.Printf("\nmachine: %s, %s, %d CPUs; MariaDB %s; latency %s; differ %.0f%% (expiry), %.0f%% (auto-renew); batch %d; %s\n\n",
+		host, cpu, numCPU(), ver, latency, differ*100, push*100, batch, settings)
 	fmt.Println("| run | N | wall | logins | list pages (live+deleted) | lookups | PUTs | SELECT | UPDATE | tbldomains rows changed | INSERT | peak RSS |")
 	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range results {
+		if r.traffic != nil {
+			continue
+		}
 		fmt.Printf("| %s | %d | %.2fs | %d | %s | %d | %d | %d | %d | %d | %d | %.0f MB |\n", r.label, r.n, r.wall.Seconds(),
 			r.logins, fmt.Sprintf("%d+%d", r.pages, r.deletedPages), r.lookups, r.puts, r.selects, r.updates, r.domainsUpdates, r.inserts, r.rssMB)
 	}
@@ -147,6 +169,7 @@ func run(sizesFlag string, latency time.Duration, differ, push float64, batch, o
 				results[i].n, batch, results[i].wall.Seconds()/results[i-1].wall.Seconds(), results[i-1].wall.Seconds(), results[i].wall.Seconds())
 		}
 	}
+	printTraffic(results)
 	return nil
 }
 
@@ -223,17 +246,7 @@ func benchSize(ctx context.Context, admin *sql.DB, base *mysql.Config, bin, tmp 
 
 	var out []result
 	measure := func(label string, seq bool, args ...string) error {
-		fmt.Fprintf(os.Stderr, "N=%d: %s\n", n, label)
-		srv, url, stop, err := startSim(gen, latency)
-		if err != nil {
-			return err
-		}
-		defer stop()
-		c := conc
-		if seq {
-			c = 1
-		}
-		r, err := runBinary(ctx, db, srv, bin, tmp, url, dsn.FormatDSN(), n, batch, c, seq, label, args...)
+		r, _, err := measureWith(ctx, db, bin, tmp, dsn.FormatDSN(), gen, n, batch, conc, seq, opsim.Options{}, opsim.Faults{Latency: latency}, label, args...)
 		if err != nil {
 			return err
 		}
@@ -270,7 +283,33 @@ func benchSize(ctx context.Context, admin *sql.DB, base *mysql.Config, bin, tmp 
 			return nil, err
 		}
 	}
-	return out, nil
+	tr, err := trafficRuns(ctx, db, bin, tmp, dsn.FormatDSN(), gen, n, batch, conc, latency, restore)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, tr...), nil
+}
+
+// measureWith runs the binary once against a fresh simulator holding the
+// size's current portfolio, with these options and faults; it returns the
+// simulator too (stopped; its request log kept).
+func measureWith(ctx context.Context, db *sql.DB, bin, tmp, dsn string, gen []opsim.Domain, n, batch, conc int, seq bool,
+	opts opsim.Options, faults opsim.Faults, label string, args ...string) (result, *opsim.Server, error) {
+	fmt.Fprintf(os.Stderr, "N=%d: %s\n", n, label)
+	srv, url, stop, err := startSimWith(gen, opts, faults)
+	if err != nil {
+		return result{}, nil, err
+	}
+	defer stop()
+	c := conc
+	if seq {
+		c = 1
+	}
+	r, err := runBinary(ctx, db, srv, bin, tmp, url, dsn, n, batch, c, seq, label, args...)
+	if err != nil {
+		return result{}, nil, err
+	}
+	return r, srv, nil
 }
 
 func every(share float64) int {
@@ -285,12 +324,18 @@ func every(share float64) int {
 var simState = map[int][]opsim.Domain{}
 
 func startSim(gen []opsim.Domain, latency time.Duration) (*opsim.Server, string, func(), error) {
+	return startSimWith(gen, opsim.Options{}, opsim.Faults{Latency: latency})
+}
+
+// startSimWith is startSim with more simulator options and faults.
+func startSimWith(gen []opsim.Domain, opts opsim.Options, faults opsim.Faults) (*opsim.Server, string, func(), error) {
 	ds := gen
 	if st, ok := simState[len(gen)]; ok {
 		ds = st
 	}
-	srv := opsim.New(opsim.Options{Domains: ds, LoginLimit: -1})
-	srv.SetFaults(opsim.Faults{Latency: latency})
+	opts.Domains, opts.LoginLimit = ds, -1
+	srv := opsim.New(opts)
+	srv.SetFaults(faults)
 	url, stop, err := srv.Start()
 	if err != nil {
 		return nil, "", nil, err
@@ -316,8 +361,17 @@ func globalStatus(ctx context.Context, db *sql.DB) (map[string]int64, error) {
 	return m, rows.Err()
 }
 
-func runBinary(ctx context.Context, db *sql.DB, srv *opsim.Server, bin, tmp, url, dsn string, n, batch, conc int, seq bool, label string, args ...string) (result, error) {
+// writeConfig writes the run's configuration: the client at its defaults
+// (or tuned), conc > 0 set as its concurrency.
+func writeConfig(tmp, dsn, url string, srv *opsim.Server, conc, batch int) (string, error) {
 	conf := filepath.Join(tmp, "domainsync.yaml")
+	client := ""
+	if tuned {
+		client += "    rate_limit: 1000\n"
+	}
+	if conc > 0 {
+		client += fmt.Sprintf("    concurrency: %d\n", conc)
+	}
 	y := fmt.Sprintf(`whmcs:
   dsn: %q
 registrars:
@@ -325,12 +379,15 @@ registrars:
     url: %q
     username: %q
     password: %q
-    rate_limit: 1000
-    concurrency: %d
-sync:
+%ssync:
   batch_size: %d
-`, dsn, url, srv.Username(), srv.Password(), conc, batch)
-	if err := os.WriteFile(conf, []byte(y), 0o600); err != nil {
+`, dsn, url, srv.Username(), srv.Password(), client, batch)
+	return conf, os.WriteFile(conf, []byte(y), 0o600)
+}
+
+func runBinary(ctx context.Context, db *sql.DB, srv *opsim.Server, bin, tmp, url, dsn string, n, batch, conc int, seq bool, label string, args ...string) (result, error) {
+	conf, err := writeConfig(tmp, dsn, url, srv, conc, batch)
+	if err != nil {
 		return result{}, err
 	}
 	// tbldomains rows the run changes: a copy before, compared after.
@@ -350,7 +407,7 @@ sync:
 	}
 	if memProfileDir != "" {
 		cmd.Env = append(cmd.Env, "DOMAINSYNC_MEMPROFILE="+filepath.Join(memProfileDir,
-			strings.NewReplacer(" ", "_", ",", "", "-", "").Replace(fmt.Sprintf("%d-%s.pprof", n, label))))
+			strings.NewReplacer(" ", "_", ",", "", "-", "", "/", "_", "%", "pct").Replace(fmt.Sprintf("%d-%s.pprof", n, label))))
 	}
 	if seq {
 		cmd.Env = append(cmd.Env, "DOMAINSYNC_READ_STRATEGY=lookup")
@@ -359,7 +416,7 @@ sync:
 	if logDir != "" {
 		logBase = logDir
 	}
-	logPath := filepath.Join(logBase, strings.NewReplacer(" ", "_", ",", "", "-", "").Replace(fmt.Sprintf("%d-%s.log", n, label)))
+	logPath := filepath.Join(logBase, strings.NewReplacer(" ", "_", ",", "", "-", "", "/", "_", "%", "pct").Replace(fmt.Sprintf("%d-%s.log", n, label)))
 	lf, err := os.Create(logPath)
 	if err != nil {
 		return result{}, err

@@ -148,8 +148,12 @@ func reconcileOnce(ctx context.Context, bin, tmp, dsn string, atReg []opsim.Doma
 	}
 	defer stop()
 	conf := filepath.Join(tmp, "domainsync.yaml")
-	y := fmt.Sprintf("whmcs:\n  dsn: %q\nregistrars:\n  openprovider:\n    url: %q\n    username: %q\n    password: %q\n    rate_limit: 1000\n",
-		dsn, url, srv.Username(), srv.Password())
+	client := "" // the client's default settings (issue 16), unless -tuned
+	if tuned {
+		client = "    rate_limit: 1000\n"
+	}
+	y := fmt.Sprintf("whmcs:\n  dsn: %q\nregistrars:\n  openprovider:\n    url: %q\n    username: %q\n    password: %q\n%s",
+		dsn, url, srv.Username(), srv.Password(), client)
 	if err := os.WriteFile(conf, []byte(y), 0o600); err != nil {
 		return reconcileResult{}, err
 	}
