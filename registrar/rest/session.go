@@ -110,6 +110,12 @@ func (s *Session) current(ctx context.Context) (*token, error) {
 		default:
 			s.tr.cfg.Logger.Info(s.tr.cfg.Registrar+": token refused (expired), logging in again", "token_generation", t.gen)
 			if err := s.renewLocked(ctx, t); err != nil {
+				if ctx.Err() == nil {
+					// One login per expiry: a failed one stops the run
+					// rather than each waiting call trying its own.
+					err = s.tr.Latch.Set(err)
+					s.cond.Broadcast()
+				}
 				return nil, err
 			}
 		}

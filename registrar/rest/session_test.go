@@ -18,9 +18,10 @@ import (
 // calls each; every other path answers 200 with a valid token. block, when
 // set, holds the request for that path until the channel is closed.
 type tokenServer struct {
-	life    int
-	block   map[string]chan struct{}
-	arrived chan struct{} // receives once when a blocked request arrives
+	failLoginsAfter int // > 0: logins after this many answer HTTP 500
+	life            int
+	block           map[string]chan struct{}
+	arrived         chan struct{} // receives once when a blocked request arrives
 
 	mu     sync.Mutex
 	issued int
@@ -32,8 +33,13 @@ type tokenServer struct {
 func (s *tokenServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/login" {
 		s.mu.Lock()
-		s.issued++
 		s.logins++
+		if s.failLoginsAfter > 0 && s.logins > s.failLoginsAfter {
+			s.mu.Unlock()
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		s.issued++
 		tok := fmt.Sprintf("tok%d", s.issued)
 		s.mu.Unlock()
 		w.Write([]byte(tok))
@@ -68,6 +74,9 @@ func newSession(t *testing.T, srv *tokenServer, conc int) (*Session, *Transport)
 	login := func(ctx context.Context) (string, error) {
 		var tok string
 		err := tr.Send(ctx, Request{Method: "POST", Path: "/login", Login: true}, func(r *Reply) (error, Outcome) {
+			if r.Status != http.StatusOK {
+				return &registrar.Error{Kind: registrar.KindUnavailable, Registrar: "test", Message: "login failed"}, Transient
+			}
 			tok = string(r.Body)
 			return nil, Final
 		})
@@ -191,5 +200,28 @@ func TestSessionConcurrentExpiryOneLogin(t *testing.T) {
 	wg.Wait()
 	if srv.logins != 2 || s.Relogins() != 1 {
 		t.Errorf("%d logins, %d relogins; want 2 and 1", srv.logins, s.Relogins())
+	}
+}
+
+// A login after an expiry that fails (after its own retries) stops the
+// run: the calls waiting for it do not each try their own.
+func TestSessionFailedReloginStopsTheRun(t *testing.T) {
+	srv := &tokenServer{life: 1, failLoginsAfter: 1}
+	s, tr := newSession(t, srv, 4)
+	ctx := context.Background()
+	if err := s.Do(ctx, Request{Method: "GET", Path: "/warm"}, authHandler); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Go(func() {
+			if err := s.Do(ctx, Request{Method: "GET", Path: fmt.Sprintf("/c%d", i)}, authHandler); err == nil {
+				t.Errorf("call %d succeeded", i)
+			}
+		})
+	}
+	wg.Wait()
+	if srv.logins != 1+MaxSends || tr.Latch.Err() == nil {
+		t.Errorf("%d logins (want 1 and one failing login of %d sends), latch %v", srv.logins, MaxSends, tr.Latch.Err())
 	}
 }
