@@ -40,7 +40,7 @@ const (
 	// PUT per real difference), never one request more than 3 times, and
 	// one login per token lifetime, so none of those limits is reached at
 	// any rate. 30/s — "some tens a second" — lets an --all run over
-	// 10,000 domains with 400 writes finish in about 15 s, and is a tenth
+	// 10,000 domains with 400 writes finish in 12-20 s, and is a fifth
 	// of the load an 8-connection client could make at 50 ms latency. The
 	// client starts at a third of it and backs off on HTTP 429/503.
 	DefaultRateLimit = 30.0

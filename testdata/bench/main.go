@@ -151,7 +151,7 @@ func run(sizesFlag string, latency time.Duration, differ, push float64, batch, o
 	} else if conc > 0 {
 		settings = fmt.Sprintf("default rate ceiling, concurrency %d", conc)
 	}
-	fmt.Printf("\nmachine: %s, %s, %d CPUs; MariaDB %s; latency %s; differ %.0f%% (expiry), %.0f%% (auto-renew); batch %d; %s\n\n",
+	fmt.Printf("\nmachine: %s, %s, %d CPUs; MariaDB %s; latency %s; differ %.1f%% (expiry), %.1f%% (auto-renew); batch %d; %s\n\n",
 		host, cpu, numCPU(), ver, latency, differ*100, push*100, batch, settings)
 	fmt.Println("| run | N | wall | logins | list pages (live+deleted) | lookups | PUTs | SELECT | UPDATE | tbldomains rows changed | INSERT | peak RSS |")
 	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
