@@ -14,12 +14,20 @@ import (
 // back to clear text when the server, or someone on the path, says it has
 // no TLS). A Unix socket never leaves the machine.
 func PlainTransport(cfg *mysql.Config) bool {
-	if cfg == nil || !strings.HasPrefix(cfg.Net, "tcp") {
+	if cfg == nil {
 		return false
 	}
 	switch strings.ToLower(cfg.TLSConfig) {
 	case "", "false", "preferred":
-	default:
+		return Remote(cfg)
+	}
+	return false
+}
+
+// Remote reports whether cfg connects over TCP to a host that is not
+// loopback: the connection leaves the machine.
+func Remote(cfg *mysql.Config) bool {
+	if cfg == nil || !strings.HasPrefix(cfg.Net, "tcp") {
 		return false
 	}
 	host := cfg.Addr

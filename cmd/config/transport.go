@@ -12,6 +12,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/domainsync/domainsync/whmcsdb"
+	"github.com/domainsync/domainsync/whmcsdb/whmcsconf"
 )
 
 // validateTransport refuses an http:// registrar URL whose host is not
@@ -48,26 +49,42 @@ func (l *loader) plainURL(key, raw, env, flag string) {
 		u.Redacted(), u.Hostname(), why, key, env, flag, suggest)
 }
 
-// DSNTransportWarning says when the WHMCS database connection crosses the
-// network without TLS (a TCP host that is not loopback, the DSN's tls
-// parameter absent, false or preferred): the database password and every
-// row travel in clear text. fix names the setting that enables TLS. Both
-// are "" when the connection is local or encrypted.
+// DSNTransportWarning says when the WHMCS database connection leaves this
+// machine without TLS (a TCP host that is not loopback, the DSN's tls
+// parameter absent, false or preferred: the database password and every
+// row travel in clear text), or with TLS whose server certificate is not
+// verified (tls=skip-verify, $db_tls_verify_cert off: anyone on the path
+// can pose as the server). fix names the setting that secures it. Both are
+// "" when the connection is local or encrypted and verified.
 func DSNTransportWarning(cfg *Config, src *Sources) (problem, fix string) {
 	if cfg == nil || cfg.WHMCS.DSN == "" {
 		return "", ""
 	}
 	mc, err := mysql.ParseDSN(cfg.WHMCS.DSN.Reveal())
-	if err != nil || !whmcsdb.PlainTransport(mc) {
+	if err != nil || !whmcsdb.Remote(mc) {
 		return "", ""
 	}
-	what := fmt.Sprintf("the WHMCS database at %s is reached over TCP without TLS: the database password and every row cross the network in clear text", mc.Addr)
-	if strings.EqualFold(mc.TLSConfig, "preferred") {
-		what = fmt.Sprintf("the WHMCS database at %s is reached with tls=preferred, which falls back to clear text when TLS is refused on the way: the database password and every row could cross the network in clear text", mc.Addr)
+	fromWHMCS := strings.HasPrefix(string(src.Of("whmcs.dsn")), "whmcs ")
+	var php *whmcsconf.PHPConfig
+	if fromWHMCS && cfg.FromWHMCS != nil {
+		php = cfg.FromWHMCS.ConfigPHP
 	}
-	fix = "add the DSN parameter tls=true to whmcs.dsn (e.g. …/whmcs?tls=true: the server's certificate is checked against the system roots)"
-	if s := src.Of("whmcs.dsn"); strings.HasPrefix(string(s), "whmcs ") {
-		fix = "set $db_tls_ca (and $db_tls_cert and $db_tls_key if the server asks for a client certificate) in configuration.php, as for WHMCS itself, or set whmcs.dsn with the DSN parameter tls=true"
+	switch {
+	case whmcsdb.PlainTransport(mc):
+		problem = fmt.Sprintf("the WHMCS database at %s is reached over TCP without TLS: the database password and every row cross the network in clear text", mc.Addr)
+		if strings.EqualFold(mc.TLSConfig, "preferred") {
+			problem = fmt.Sprintf("the WHMCS database at %s is reached with tls=preferred, which falls back to clear text when TLS is refused on the way: the database password and every row could cross the network in clear text", mc.Addr)
+		}
+		fix = "add the DSN parameter tls=true to whmcs.dsn (e.g. …/whmcs?tls=true: the server's certificate is checked against the system roots)"
+		if fromWHMCS {
+			fix = "set $db_tls_ca (and $db_tls_cert and $db_tls_key if the server asks for a client certificate) in configuration.php, as for WHMCS itself, or set whmcs.dsn with the DSN parameter tls=true"
+		}
+	case strings.EqualFold(mc.TLSConfig, "skip-verify"):
+		problem = fmt.Sprintf("the WHMCS database at %s is reached with tls=skip-verify: the server's certificate is not checked, so anyone on the path can pose as the server", mc.Addr)
+		fix = "use the DSN parameter tls=true in whmcs.dsn (the server's certificate checked against the system roots), or whmcs.dir with $db_tls_ca in configuration.php"
+	case php != nil && php.TLS.Enabled() && !php.TLS.VerifyCert:
+		problem = fmt.Sprintf("the WHMCS database at %s is reached with TLS but $db_tls_verify_cert is off in configuration.php: the server's certificate is not checked, so anyone on the path can pose as the server", mc.Addr)
+		fix = "remove $db_tls_verify_cert from configuration.php (or set it to 1), with $db_tls_ca naming the CA that signs the server's certificate"
 	}
-	return what, fix
+	return problem, fix
 }

@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/domainsync/domainsync/whmcsdb/whmcsconf"
 )
 
 // http:// is accepted for loopback hosts only; https:// anywhere.
@@ -64,6 +66,8 @@ func TestDSNTransportWarning(t *testing.T) {
 		{"u:p@tcp(db.example.net:3306)/whmcs?tls=preferred", "", "tls=true"},
 		{"u:p@tcp(db.example.net:3306)/whmcs", "whmcs /var/www/whmcs/configuration.php", "$db_tls_ca"},
 		{"u:p@tcp(db.example.net:3306)/whmcs?tls=true", "", ""},
+		{"u:p@tcp(db.example.net:3306)/whmcs?tls=skip-verify", "", "tls=true"},
+		{"u:p@tcp(127.0.0.1:3306)/whmcs?tls=skip-verify", "", ""},
 		{"u:p@tcp(127.0.0.1:3306)/whmcs", "", ""},
 		{"u:p@unix(/run/mysqld/mysqld.sock)/whmcs", "", ""},
 		{"", "", ""},
@@ -81,5 +85,17 @@ func TestDSNTransportWarning(t *testing.T) {
 		if problem != "" && (!strings.Contains(problem, "db.example.net:3306") || strings.Contains(problem+fix, "u:p")) {
 			t.Errorf("%s: %q", tt.dsn, problem)
 		}
+	}
+
+	// configuration.php with TLS but $db_tls_verify_cert off.
+	cfg := &Config{FromWHMCS: &WHMCSSettings{ConfigPHP: &whmcsconf.PHPConfig{TLS: whmcsconf.TLSOptions{CA: "/etc/ssl/db-ca.pem"}}}}
+	cfg.WHMCS.DSN = "u:p@tcp(db.example.net:3306)/whmcs?tls=true"
+	src.Set("whmcs.dsn", SourceWHMCS("/var/www/whmcs/configuration.php"))
+	if problem, fix := DSNTransportWarning(cfg, src); !strings.Contains(problem, "$db_tls_verify_cert is off") || !strings.Contains(fix, "$db_tls_verify_cert") {
+		t.Errorf("verify off: %q, fix %q", problem, fix)
+	}
+	cfg.FromWHMCS.ConfigPHP.TLS.VerifyCert = true
+	if problem, _ := DSNTransportWarning(cfg, src); problem != "" {
+		t.Errorf("verify on: %q", problem)
 	}
 }
