@@ -211,3 +211,50 @@ func TestCheckWarnsPlainDSN(t *testing.T) {
 		}
 	}
 }
+
+// The drop-in against a MariaDB that accepts only TLS with a client
+// certificate: configuration.php's $db_tls_* make "domainsync config
+// --whmcs" connect and read the registrar settings; without them it
+// cannot connect.
+func TestWHMCSDirOverTLS(t *testing.T) {
+	clearEnv(t)
+	srv := whmcstest.StartTLSServer(t)
+	hash := randomHash(t)
+	db := whmcstest.Open(t, srv.AdminDSN())
+	whmcstest.InsertRegistrarSetting(t, db, "openprovider", "Username", encrypt(t, "tls-reseller", hash))
+	whmcstest.InsertRegistrarSetting(t, db, "openprovider", "Password", encrypt(t, whmcsOPPass, hash))
+
+	write := func(tls string) string {
+		dir := t.TempDir()
+		php := fmt.Sprintf("<?php\n$db_host = '%s';\n$db_port = '%d';\n$db_username = '%s';\n$db_password = '%s';\n$db_name = '%s';\n$cc_encryption_hash = '%s';\n%s",
+			srv.Host, srv.Port, srv.User, srv.Password, srv.Database, hash, tls)
+		if err := os.WriteFile(filepath.Join(dir, "configuration.php"), []byte(php), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	withTLS := write(fmt.Sprintf("$db_tls_ca = '%s';\n$db_tls_cert = '%s';\n$db_tls_key = '%s';\n", srv.CAFile, srv.CertFile, srv.KeyFile))
+	var out, errOut strings.Builder
+	code := Main([]string{"config", "--config", writeConfig(t, "{}\n"), "--whmcs", withTLS}, strings.NewReader(""), &out, &errOut)
+	all := out.String() + errOut.String()
+	if code != ExitOK {
+		t.Fatalf("with $db_tls_*: exit %d\n%s", code, all)
+	}
+	for _, w := range []string{"registrars.openprovider.username = tls-reseller  (whmcs tblregistrars openprovider Username)", "tls=whmcsconf-"} {
+		if !strings.Contains(all, w) {
+			t.Errorf("output lacks %q:\n%s", w, all)
+		}
+	}
+	for _, s := range []string{srv.Password, whmcsOPPass, hash} {
+		if strings.Contains(all, s) {
+			t.Errorf("output shows the secret %q", s)
+		}
+	}
+
+	out.Reset()
+	errOut.Reset()
+	code = Main([]string{"config", "--config", writeConfig(t, "{}\n"), "--whmcs", write("")}, strings.NewReader(""), &out, &errOut)
+	if all := out.String() + errOut.String(); code != ExitError || !strings.Contains(all, "cannot connect to the WHMCS database") || strings.Contains(all, srv.Password) {
+		t.Errorf("without $db_tls_*: exit %d\n%s", code, all)
+	}
+}
