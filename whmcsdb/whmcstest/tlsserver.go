@@ -16,7 +16,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -104,17 +103,19 @@ func StartTLSServer(t testing.TB) *TLSServer {
 		if err := proc.Start(); err != nil {
 			t.Fatalf("whmcstest: starting %s: %v", mariadbd, err)
 		}
-		exited := make(chan error, 1)
-		go func() { exited <- proc.Wait() }()
-		err := s.waitReady(ctx, exited)
+		p := &process{cmd: proc, done: make(chan struct{})}
+		go func() { p.err = proc.Wait(); close(p.done) }()
+		err := s.waitReady(ctx, p)
 		if err == nil {
-			t.Cleanup(func() { stop(proc, exited) })
+			t.Cleanup(p.stop)
 			break
 		}
-		stop(proc, exited)
+		p.stop()
 		log, _ := os.ReadFile(logFile)
-		if attempt < 2 && strings.Contains(string(log), "already in use") {
-			continue // another process took the port in the meantime
+		if attempt < 2 {
+			// Most often another process took the port in the meantime.
+			t.Logf("whmcstest: %s did not start (%v), trying another port:\n%s", mariadbd, err, tail(string(log), 1000))
+			continue
 		}
 		t.Fatalf("whmcstest: %s did not start: %v\n%s", mariadbd, err, tail(string(log), 2000))
 	}
@@ -147,8 +148,15 @@ func StartTLSServer(t testing.TB) *TLSServer {
 	return s
 }
 
+// process is a started mariadbd; done is closed once it has exited.
+type process struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+	err  error // Wait's result, set before done is closed
+}
+
 // waitReady waits until root can log in over the socket.
-func (s *TLSServer) waitReady(ctx context.Context, exited <-chan error) error {
+func (s *TLSServer) waitReady(ctx context.Context, p *process) error {
 	db, err := sql.Open("mysql", "root@unix("+s.socket+")/?timeout=2s")
 	if err != nil {
 		return err
@@ -161,8 +169,8 @@ func (s *TLSServer) waitReady(ctx context.Context, exited <-chan error) error {
 			return nil
 		}
 		select {
-		case werr := <-exited:
-			return fmt.Errorf("mariadbd exited: %v", werr)
+		case <-p.done:
+			return fmt.Errorf("mariadbd exited: %v", p.err)
 		case <-time.After(100 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
@@ -171,14 +179,20 @@ func (s *TLSServer) waitReady(ctx context.Context, exited <-chan error) error {
 	}
 }
 
-// stop ends mariadbd (SIGTERM, then SIGKILL after 20 s) and waits for it.
-func stop(proc *exec.Cmd, exited <-chan error) {
-	_ = proc.Process.Signal(syscall.SIGTERM)
+// stop ends mariadbd (SIGTERM, then SIGKILL of its process group after
+// 20 s) and waits for it; a no-op once it has exited.
+func (p *process) stop() {
 	select {
-	case <-exited:
+	case <-p.done:
+		return
+	default:
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
 	case <-time.After(20 * time.Second):
-		_ = proc.Process.Kill()
-		<-exited
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL) // its own group (Setpgid)
+		<-p.done
 	}
 }
 
