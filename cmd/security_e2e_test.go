@@ -168,6 +168,13 @@ func TestCheckRegistrarTLSNeedsCAFile(t *testing.T) {
 		}
 	}
 
+	// sync fails the run with the same error, nothing written.
+	e.domain(whmcstest.DomainRow{Domain: "a.nl", Status: "Active", ExpiryDate: "2027-01-01"})
+	code, stdout, stderr = e.run("--no-mail")
+	if code != ExitError || !strings.Contains(stdout+stderr, "certificate signed by unknown authority") || !strings.Contains(stdout+stderr, "ca_file") {
+		t.Errorf("sync without ca_file: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+
 	e.editConfig(fmt.Sprintf("url: %q\n", opURL), fmt.Sprintf("url: %q\n    ca_file: %q\n", opURL, opCA))
 	e.editConfig(fmt.Sprintf("url: %q\n", odrURL), fmt.Sprintf("url: %q\n    ca_file: %q\n", odrURL, odrCA))
 	code, stdout, stderr = e.runCmd("check", "--config", e.cfgPath)
