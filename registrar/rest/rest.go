@@ -414,7 +414,9 @@ func (t *Transport) attempt(ctx context.Context, req Request, target string, att
 		}
 		return err, o, wait
 	}
-	t.cfg.Pacer.Success()
+	if o == Final {
+		t.cfg.Pacer.Success() // an answer: the registrar keeps up (a 5xx or a refused token is neither)
+	}
 	return err, o, 0
 }
 
