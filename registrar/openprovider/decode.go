@@ -226,8 +226,70 @@ func StatusFamily(code string) (registrar.Family, string) {
 
 // decoded is a record together with its numeric id (0 when missing).
 type decoded struct {
-	rec registrar.Record
-	id  int64
+	rec  registrar.Record
+	id   int64
+	skip bool // a listed domain the caller does not want: only id is set
+}
+
+// quickName reads the id and the ASCII name of a listed domain without
+// decoding the rest: ok only for a positive integer id and a name that is
+// already plain lower-case ASCII letters, digits and hyphens once lower-
+// cased (what decodeDomain would make of it unchanged). Anything else is
+// left to decodeDomain.
+func quickName(raw json.RawMessage) (name string, id int64, ok bool) {
+	var q struct {
+		ID     json.RawMessage `json:"id"`
+		Domain *struct {
+			Name      *string `json:"name"`
+			Extension *string `json:"extension"`
+		} `json:"domain"`
+	}
+	if json.Unmarshal(raw, &q) != nil || q.Domain == nil || q.Domain.Name == nil || q.Domain.Extension == nil {
+		return "", 0, false
+	}
+	id, err := strconv.ParseInt(string(q.ID), 10, 64)
+	if err != nil || id <= 0 {
+		return "", 0, false
+	}
+	if !isASCII(*q.Domain.Name) || !isASCII(*q.Domain.Extension) {
+		return "", 0, false // (strings.ToLower maps some non-ASCII runes to ASCII)
+	}
+	sld := strings.ToLower(*q.Domain.Name)
+	ext := strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(*q.Domain.Extension, "."), "."))
+	if !plainLabels(sld) || !plainLabels(ext) {
+		return "", 0, false
+	}
+	return sld + "." + ext, id, true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// plainLabels reports whether s is dot-separated labels of ASCII lower-case
+// letters, digits and inner hyphens, none empty and none an IDN ("xn--",
+// whose validity only the full decoding checks).
+func plainLabels(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, l := range strings.Split(s, ".") {
+		if l == "" || l[0] == '-' || l[len(l)-1] == '-' || strings.HasPrefix(l, "xn--") || len(l) > 63 {
+			return false
+		}
+		for i := 0; i < len(l); i++ {
+			c := l[i]
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // fieldErrors collects per-field decoding errors for one domain.

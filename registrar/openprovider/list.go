@@ -20,7 +20,7 @@ import (
 // be decoded completely are returned with Invalid set; an item that is not
 // a domain object at all fails the page.
 func (c *Client) ListPage(ctx context.Context, offset, limit int) (records []registrar.Record, total int, err error) {
-	ds, total, err := c.page(ctx, offset, limit, false)
+	ds, total, err := c.page(ctx, offset, limit, listing{})
 	if err != nil {
 		return nil, 0, err
 	}
@@ -31,9 +31,18 @@ func (c *Client) ListPage(ctx context.Context, offset, limit int) (records []reg
 	return records, total, nil
 }
 
-// page fetches one page of the live portfolio, or of the deleted domains
-// (is_deleted=true) when deleted is set.
-func (c *Client) page(ctx context.Context, offset, limit int, deleted bool) ([]decoded, int, error) {
+// listing says which listing is read: the live portfolio, or the deleted
+// domains (is_deleted=true); want, when set, names the domains the caller
+// needs (ASCII names): the others are only counted and de-duplicated, not
+// decoded in full (see quickName).
+type listing struct {
+	deleted bool
+	want    func(name string) bool
+}
+
+// page fetches one page of the listing lst.
+func (c *Client) page(ctx context.Context, offset, limit int, lst listing) ([]decoded, int, error) {
+	deleted := lst.deleted
 	if limit < 1 || limit > PageSize || offset < 0 {
 		return nil, 0, fmt.Errorf("openprovider: page offset %d, limit %d: limit must be 1..%d and offset not negative", offset, limit, PageSize)
 	}
@@ -52,6 +61,12 @@ func (c *Client) page(ctx context.Context, offset, limit int, deleted bool) ([]d
 	// items are not held besides the reply.
 	ds := make([]decoded, 0, limit)
 	total, err := eachListItem(env.Data, func(raw json.RawMessage) error {
+		if lst.want != nil {
+			if name, id, ok := quickName(raw); ok && !lst.want(name) {
+				ds = append(ds, decoded{id: id, skip: true})
+				return nil
+			}
+		}
 		d, ok := decodeDomain(raw)
 		if !ok {
 			return fmt.Errorf("result %d is not a domain object: %s", len(ds), clip(raw))
@@ -79,7 +94,21 @@ func (c *Client) page(ctx context.Context, offset, limit int, deleted bool) ([]d
 // portfolio is not read once more (the count cannot match), and List
 // returns a registrar.PartialListError.
 func (c *Client) List(ctx context.Context, total func(int), fn func(registrar.Record) error) error {
-	return c.list(ctx, false, total, fn)
+	return c.list(ctx, listing{}, total, fn)
+}
+
+// ListWanted is List streaming only the domains whose ASCII name want
+// accepts, and the records it cannot tell a name of cheaply (invalid or
+// unnamed ones, Unicode names): the others are counted and de-duplicated
+// like every record but not decoded in full, which is most of a listing's
+// cost when a run needs a few names of a large portfolio.
+func (c *Client) ListWanted(ctx context.Context, want func(name string) bool, total func(int), fn func(registrar.Record) error) error {
+	return c.list(ctx, listing{want: want}, total, fn)
+}
+
+// ListDeletedWanted is ListDeleted with ListWanted's filter.
+func (c *Client) ListDeletedWanted(ctx context.Context, want func(name string) bool, total func(int), fn func(registrar.Record) error) error {
+	return c.list(ctx, listing{deleted: true, want: want}, total, fn)
 }
 
 // ListDeleted streams the deleted domains of the account (the listing with
@@ -87,10 +116,10 @@ func (c *Client) List(ctx context.Context, total func(int), fn func(registrar.Re
 // live portfolio uses it to explain the names the live listing does not
 // hold, instead of two searches per name (see sync.DeletedLister).
 func (c *Client) ListDeleted(ctx context.Context, total func(int), fn func(registrar.Record) error) error {
-	return c.list(ctx, true, total, fn)
+	return c.list(ctx, listing{deleted: true}, total, fn)
 }
 
-func (c *Client) list(ctx context.Context, deleted bool, total func(int), fn func(registrar.Record) error) error {
+func (c *Client) list(ctx context.Context, deleted listing, total func(int), fn func(registrar.Record) error) error {
 	if fn == nil {
 		fn = func(registrar.Record) error { return nil }
 	}
@@ -172,7 +201,7 @@ func (t *totals) add(n int) {
 // sweep reads the pages from offset from up to the highest total seen,
 // streaming them in order; pages beyond the first plan are added when a
 // later total is higher.
-func (c *Client) sweep(ctx context.Context, deleted bool, from int, tr *totals, em *emitter) error {
+func (c *Client) sweep(ctx context.Context, deleted listing, from int, tr *totals, em *emitter) error {
 	next := from
 	for round := 0; next < tr.max && round < 10; round++ {
 		var offsets []int
@@ -203,7 +232,7 @@ func (c *Client) sweep(ctx context.Context, deleted bool, from int, tr *totals, 
 // retries is handed over as its error, unless the error stops the run
 // (account-level), which ends fetchPages. At most 2×Concurrency pages are
 // held in memory. It returns after every request it started has finished.
-func (c *Client) fetchPages(ctx context.Context, deleted bool, offsets []int, each func([]decoded, int, error) error) error {
+func (c *Client) fetchPages(ctx context.Context, deleted listing, offsets []int, each func([]decoded, int, error) error) error {
 	type result struct {
 		ds    []decoded
 		total int
@@ -283,6 +312,9 @@ func (e *emitter) emit(ds []decoded) error {
 			e.names[d.rec.Name] = struct{}{}
 		}
 		e.count++
+		if d.skip {
+			continue // not wanted: counted, not streamed
+		}
 		if err := e.fn(d.rec); err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -147,4 +148,76 @@ func FuzzEachListItem(f *testing.F) {
 			t.Fatalf("%q: total %d, want %d", data, total, want)
 		}
 	})
+}
+
+func TestQuickName(t *testing.T) {
+	for _, tt := range []struct {
+		raw  string
+		name string
+		id   int64
+		ok   bool
+	}{
+		{`{"id":5,"domain":{"name":"example","extension":"com"}}`, "example.com", 5, true},
+		{`{"id":5,"domain":{"name":"Example","extension":".CO.UK."}}`, "example.co.uk", 5, true},
+		{`{"id":5,"domain":{"name":"bücher","extension":"de"}}`, "", 0, false},
+		{`{"id":5,"domain":{"name":"xn--bcher-kva","extension":"de"}}`, "", 0, false},
+		{`{"id":5,"domain":{"name":"\u212aelvin","extension":"com"}}`, "", 0, false},
+		{`{"id":"5","domain":{"name":"example","extension":"com"}}`, "", 0, false},
+		{`{"id":0,"domain":{"name":"example","extension":"com"}}`, "", 0, false},
+		{`{"id":5,"domain":{"name":"-x","extension":"com"}}`, "", 0, false},
+		{`{"id":5,"domain":{"name":" example","extension":"com"}}`, "", 0, false},
+		{`{"id":5,"domain":{"name":"example"}}`, "", 0, false},
+		{`{"id":5}`, "", 0, false},
+		{`[1]`, "", 0, false},
+	} {
+		name, id, ok := quickName(json.RawMessage(tt.raw))
+		if name != tt.name || id != tt.id || ok != tt.ok {
+			t.Errorf("quickName(%s) = %q %d %v, want %q %d %v", tt.raw, name, id, ok, tt.name, tt.id, tt.ok)
+		}
+	}
+}
+
+// ListWanted streams the wanted domains exactly as List does (and the
+// records it cannot name cheaply), over several pages; the others are
+// counted, not streamed.
+func TestListWanted(t *testing.T) {
+	gen := opsim.Generate(2500, 9)
+	s, c := setup(t, opsim.Options{Domains: gen})
+	all := map[string]registrar.Record{}
+	if err := c.List(context.Background(), nil, func(r registrar.Record) error { all[r.Name] = r; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"nope.example": true}
+	for name := range all {
+		if len(want) == 40 {
+			break
+		}
+		want[name] = true
+	}
+	before := len(s.Requests())
+	c2 := newClient(t, s, c.base.String())
+	got := map[string]registrar.Record{}
+	err := c2.ListWanted(context.Background(), func(n string) bool { return want[n] }, nil, func(r registrar.Record) error {
+		got[r.Name] = r
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range want {
+		if r, ok := all[name]; ok && !reflect.DeepEqual(got[name], r) {
+			t.Errorf("%s: %+v, want %+v", name, got[name], r)
+		}
+	}
+	for name := range got {
+		if !want[name] && plainLabels(name) && !strings.Contains(name, "xn--") {
+			t.Errorf("%s streamed, not wanted", name)
+		}
+	}
+	if len(got) >= len(all)/2 {
+		t.Errorf("%d of %d streamed", len(got), len(all))
+	}
+	if n := len(s.Requests()) - before; n != 1+3 {
+		t.Errorf("%d requests, want a login and 3 pages", n)
+	}
 }
