@@ -620,17 +620,23 @@ func (s *Server) list(q url.Values, f Faults) reply {
 		slices.Reverse(matched)
 	}
 	total := len(matched)
+	// Copies are encoded after the lock is released: concurrent page
+	// requests are served in parallel, as by the live API.
+	var copies []Domain
+	for i := flt.offset; i < total && len(copies) < flt.limit; i++ {
+		copies = append(copies, matched[i].clone())
+	}
+	s.mu.Unlock()
 	var page []json.RawMessage
 	var encErr error
-	for i := flt.offset; i < total && len(page) < flt.limit; i++ {
-		b, err := json.Marshal(matched[i])
+	for i := range copies {
+		b, err := json.Marshal(&copies[i])
 		if err != nil {
 			encErr = err
 			break
 		}
 		page = append(page, b)
 	}
-	s.mu.Unlock()
 	if encErr != nil {
 		return s.fail(http.StatusInternalServerError, 999, "simulator could not encode a domain: "+encErr.Error(), false)
 	}
