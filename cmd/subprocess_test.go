@@ -76,4 +76,3 @@ func (p *proc) wait() {
 		p.code = -2
 	}
 }
-
