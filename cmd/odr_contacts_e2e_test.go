@@ -130,6 +130,11 @@ func TestSyncE2EODRContacts(t *testing.T) {
 	if d, _ := sim.Domain("owner.nl"); d.Registrant != 2002 {
 		t.Errorf("update repointed owner.nl to %d", d.Registrant)
 	}
+	// The run journal holds the contact change: one row per field, sent.
+	if got := e.query("SELECT CONCAT(domain, ' ', detail, ' ', state) FROM tblDomainSyncJournalChanges WHERE field = 'contact' ORDER BY id"); len(got) == 0 ||
+		!strings.HasPrefix(got[0], "details.nl ") || strings.Contains(strings.Join(got, ","), "planned") || strings.Contains(strings.Join(got, ","), "owner.nl") {
+		t.Errorf("contact changes in the journal: %v", got)
+	}
 
 	// replace: owner.nl gets a new registrant holding the WHMCS client.
 	setODRContacts(t, e, "replace")

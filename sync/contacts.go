@@ -172,6 +172,7 @@ type ContactUse struct {
 	Domain   string           // the name for the report (Unicode)
 	Record   registrar.Record // Record.Registrant is the contact id
 	ClientID int64            // tbldomains.userid
+	DomainID int64            // tbldomains.id (for the run journal)
 }
 
 // ContactPlan is what happens to one registrar contact as used by the

@@ -32,7 +32,7 @@ func contactUses(domains []whmcsdb.Domain, results map[string]registrar.Result) 
 		if name == "" {
 			name = d.Name
 		}
-		uses = append(uses, ContactUse{Domain: name, Record: r.Record, ClientID: d.UserID})
+		uses = append(uses, ContactUse{Domain: name, Record: r.Record, ClientID: d.UserID, DomainID: d.ID})
 	}
 	return uses
 }
@@ -289,6 +289,16 @@ func writeContacts(ctx context.Context, o Options, cr registrar.Contacts, plans 
 			if stop || gctx.Err() != nil || o.pastDeadline() {
 				return nil
 			}
+			// Journalled planned before the write, sent or failed after
+			// it: one row per domain and field (contact changes are not
+			// undone, but history shows them).
+			ids, jerr := journalContact(ctx, o, p)
+			if jerr != nil {
+				mu.Lock()
+				outcome[i] = jerr
+				mu.Unlock()
+				return nil
+			}
 			var err error
 			if p.Action == ContactUpdate {
 				err = cr.UpdateContact(gctx, p.Want)
@@ -303,6 +313,9 @@ func writeContacts(ctx context.Context, o Options, cr registrar.Contacts, plans 
 					}
 				}
 			}
+			if jerr := settleContact(ctx, o, ids, err); jerr != nil && err == nil {
+				err = jerr
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil && registrar.IsAccountLevel(err) && accountErr == nil {
@@ -314,6 +327,50 @@ func writeContacts(ctx context.Context, o Options, cr registrar.Contacts, plans 
 	}
 	_ = g.Wait()
 	return accountErr
+}
+
+// journalContact journals a contact change as planned: one row per domain
+// using the contact and per field that differs (replace: the registrant).
+func journalContact(ctx context.Context, o Options, p ContactPlan) ([]int64, error) {
+	if o.runID <= 0 {
+		return nil, nil
+	}
+	var ids []int64
+	for _, u := range p.Uses {
+		diffs := p.Diffs
+		if p.Action == ContactReplace {
+			diffs = []ContactDiff{{Field: "registrant (new contact)", WHMCS: "new contact from WHMCS client #" + fmt.Sprint(p.ClientID), Registrar: p.ContactID}}
+		}
+		for _, d := range diffs {
+			id, err := o.DB.JournalPlanned(ctx, whmcsdb.JournalChange{RunID: o.runID, DomainID: u.DomainID, UserID: u.ClientID, Domain: u.Domain,
+				Field: whmcsdb.FieldContact, Detail: d.Field, Old: whmcsdb.Str(d.Registrar), New: whmcsdb.Str(d.WHMCS)})
+			if err != nil {
+				return ids, err
+			}
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
+// settleContact moves a contact change's journal rows to sent (no activity
+// row: contact changes are reported, not logged) or, refused, to failed.
+// After a transport failure they stay planned; the next run marks them
+// failed and compares the contact again.
+func settleContact(ctx context.Context, o Options, ids []int64, err error) error {
+	for _, id := range ids {
+		switch {
+		case err == nil:
+			if _, jerr := o.DB.PushAccepted(ctx, id, 0, "", 0); jerr != nil {
+				return jerr
+			}
+		case registrar.KindOf(err) != registrar.KindUnavailable && !registrar.IsAccountLevel(err):
+			if jerr := o.DB.PushFailed(ctx, id, 0); jerr != nil {
+				return jerr
+			}
+		}
+	}
+	return nil
 }
 
 // reportContacts lists every difference (Domain | Field | WHMCS | ODR),

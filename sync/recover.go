@@ -134,6 +134,14 @@ func finishPlanned(ctx context.Context, o Options, runID int64, rep *report.Repo
 			undone = []int64{c.RefID}
 		}
 		switch {
+		case c.Field == whmcsdb.FieldContact:
+			// A contact change whose reply never came: this run compares the
+			// contact again and makes the change anew if it is still needed.
+			if err := o.DB.PushFailed(ctx, c.ID, runID); err != nil {
+				return f, err
+			}
+			f.Superseded++
+			continue
 		case c.Superseded:
 			// A later write of the same setting went through: this one is
 			// history (no activity row of its own).
