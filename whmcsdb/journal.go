@@ -317,15 +317,15 @@ func (db *DB) PushAccepted(ctx context.Context, id, userID int64, desc string, b
 	if err := tx.QueryRowContext(ctx, "SELECT `run_id` FROM `"+JournalChanges+"` WHERE `id` = ?", id).Scan(&runID); err != nil {
 		return false, fmt.Errorf("journal: reading write %d: %w", id, err)
 	}
-	if byRun <= 0 {
-		byRun = runID
-	}
+
 	if strings.TrimSpace(desc) != "" {
 		if _, err := tx.ExecContext(ctx, logInsert, now, desc, max(userID, 0)); err != nil {
 			return false, fmt.Errorf("writing the activity log: %w", err)
 		}
 	}
-	if err := markUndone(ctx, tx, byRun, undone); err != nil {
+	// The rows put back are undone by the write's own (undo) run, whichever
+	// run finished the write.
+	if err := markUndone(ctx, tx, runID, undone); err != nil {
 		return false, err
 	}
 	if err := tx.Commit(); err != nil {
