@@ -33,8 +33,8 @@ func (db *DB) Apply(ctx context.Context, c Change) error {
 	return err
 }
 
-// ApplyJournal is Apply, returning the ids of the journal rows written
-// (c.Journal's, in order).
+// ApplyJournal is Apply, returning the ids of c.Journal's rows in order:
+// the id of each planned (registrar write) row, 0 for the others.
 func (db *DB) ApplyJournal(ctx context.Context, c Change) (ids []int64, err error) {
 	d := c.Domain
 	fail := func(format string, a ...any) error {
@@ -89,22 +89,6 @@ func (db *DB) ApplyJournal(ctx context.Context, c Change) (ids []int64, err erro
 		}
 	}()
 
-	if upd.resetsReminders && len(c.Journal) > 0 {
-		// The expiry reminders already sent are cleared with the expiry:
-		// the journal keeps them, so that an undo can put them back.
-		var rem sql.NullString
-		err := tx.QueryRowContext(ctx, "SELECT `reminders` FROM `tbldomains` WHERE `id` = ? FOR UPDATE", d.ID).Scan(&rem)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return nil, fail("reading the reminders: %w", err)
-		}
-		if rem.Valid && rem.String != "" {
-			j := c.Journal[0]
-			j.Field, j.RefID, j.Detail, j.Old, j.New, j.State = FieldReminders, 0, "", &rem.String, str(""), StateApplied
-			if _, err := db.insertChange(ctx, tx, j); err != nil {
-				return nil, fail("%w", err)
-			}
-		}
-	}
 	if upd.query != "" {
 		if err := execGuarded(ctx, tx, "the tbldomains row", upd.query, upd.args...); err != nil {
 			return nil, fail("%w", err)
@@ -124,7 +108,29 @@ func (db *DB) ApplyJournal(ctx context.Context, c Change) (ids []int64, err erro
 			}
 		}
 	}
+	// The journal: the WHMCS changes (applied) in one INSERT, with the
+	// expiry reminders the change clears (as read with the batch), so that
+	// an undo can put them back; each registrar write (planned) on its own,
+	// for its id.
+	var applied []JournalChange
+	if upd.resetsReminders && len(c.Journal) > 0 && d.RawReminders != "" {
+		j := c.Journal[0]
+		j.Field, j.RefID, j.Detail, j.Old, j.New, j.State = FieldReminders, 0, "", str(d.RawReminders), str(""), StateApplied
+		applied = append(applied, j)
+	}
 	for _, j := range c.Journal {
+		if j.State != StatePlanned {
+			applied = append(applied, j)
+		}
+	}
+	if err := db.insertChanges(ctx, tx, applied); err != nil {
+		return nil, fail("%w", err)
+	}
+	for _, j := range c.Journal {
+		if j.State != StatePlanned {
+			ids = append(ids, 0)
+			continue
+		}
 		id, err := db.insertChange(ctx, tx, j)
 		if err != nil {
 			return nil, fail("%w", err)

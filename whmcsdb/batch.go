@@ -219,7 +219,7 @@ func (db *DB) SelectBatch(ctx context.Context, q BatchQuery) ([]Domain, error) {
 	}
 	query := "SELECT d.`id`, d.`userid`, d.`domain`, d.`registrar`, d.`status`, " +
 		"d.`registrationdate`, d.`expirydate`, d.`nextduedate`, d.`nextinvoicedate`, " +
-		"d.`donotrenew`, d.`idprotection`, " + b.lastSync + " AS last_sync " +
+		"d.`donotrenew`, d.`idprotection`, " + b.lastSync + " AS last_sync, d.`reminders` " +
 		"FROM " + b.from + " WHERE " + b.where
 	args := b.args
 	if q.ByID {
@@ -307,13 +307,14 @@ func (db *DB) scanDomain(rows *sql.Rows) (Domain, error) {
 		name, registrar, status      sql.NullString
 		reg, exp, due, inv           sql.NullString
 		doNotRenew, idProt, lastSync sql.NullString
+		reminders                    sql.NullString
 	)
 	if err := rows.Scan(&d.ID, &d.UserID, &name, &registrar, &status,
-		&reg, &exp, &due, &inv, &doNotRenew, &idProt, &lastSync); err != nil {
+		&reg, &exp, &due, &inv, &doNotRenew, &idProt, &lastSync, &reminders); err != nil {
 		return d, fmt.Errorf("reading a tbldomains row: %w", err)
 	}
 	d.Name, d.Registrar, d.Status = name.String, registrar.String, status.String
-	d.RawStatus = status.String
+	d.RawStatus, d.RawReminders = status.String, reminders.String
 	d.RawExpiryDate, d.RawNextDueDate, d.RawNextInvoiceDate = nullToPtr(exp), nullToPtr(due), nullToPtr(inv)
 	d.DoNotRenew, d.IDProtection = truthy(doNotRenew), truthy(idProt)
 

@@ -269,6 +269,47 @@ func (db *DB) insertChange(ctx context.Context, x execer, c JournalChange) (int6
 	return res.LastInsertId()
 }
 
+// insertChanges writes change rows with one multi-row INSERT (their ids
+// are not returned: a server may interleave auto-increment values).
+func (db *DB) insertChanges(ctx context.Context, x execer, cs []JournalChange) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString("INSERT INTO `" + JournalChanges + "` (" + changeCols + ") VALUES ")
+	args := make([]any, 0, 12*len(cs))
+	for i, c := range cs {
+		if c.RunID <= 0 {
+			return errors.New("journal: a change row needs its run")
+		}
+		if c.Time.IsZero() {
+			c.Time = db.now()
+		}
+		ts, err := formatDateTime(c.Time, db.loc)
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, c.RunID, max(c.DomainID, 0), max(c.UserID, 0), clip(cleanText(c.Domain), 255), c.Field, max(c.RefID, 0),
+			clip(cleanText(c.Detail), 255), clipValue(c.Old), clipValue(c.New), c.State, max(c.ByRun, 0), ts)
+	}
+	if _, err := x.ExecContext(ctx, b.String(), args...); err != nil {
+		return fmt.Errorf("journal: recording the changes of %s: %w", cs[0].Domain, err)
+	}
+	return nil
+}
+
+// clipValue is an Old/New value as stored (NULL for nil).
+func clipValue(p *string) any {
+	if p == nil {
+		return nil
+	}
+	return clip(cleanText(*p), 255)
+}
+
 // JournalPlanned records a registrar write as planned, before it is sent,
 // and returns the row's id.
 func (db *DB) JournalPlanned(ctx context.Context, c JournalChange) (int64, error) {
@@ -313,10 +354,6 @@ func (db *DB) PushAccepted(ctx context.Context, id, userID int64, desc string, b
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return false, err
 	}
-	var runID int64
-	if err := tx.QueryRowContext(ctx, "SELECT `run_id` FROM `"+JournalChanges+"` WHERE `id` = ?", id).Scan(&runID); err != nil {
-		return false, fmt.Errorf("journal: reading write %d: %w", id, err)
-	}
 
 	if strings.TrimSpace(desc) != "" {
 		if _, err := tx.ExecContext(ctx, logInsert, now, desc, max(userID, 0)); err != nil {
@@ -325,8 +362,14 @@ func (db *DB) PushAccepted(ctx context.Context, id, userID int64, desc string, b
 	}
 	// The rows put back are undone by the write's own (undo) run, whichever
 	// run finished the write.
-	if err := markUndone(ctx, tx, runID, undone); err != nil {
-		return false, err
+	if len(undone) > 0 {
+		var runID int64
+		if err := tx.QueryRowContext(ctx, "SELECT `run_id` FROM `"+JournalChanges+"` WHERE `id` = ?", id).Scan(&runID); err != nil {
+			return false, fmt.Errorf("journal: reading write %d: %w", id, err)
+		}
+		if err := markUndone(ctx, tx, runID, undone); err != nil {
+			return false, err
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return false, fmt.Errorf("journal: committing: %w", err)

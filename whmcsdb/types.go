@@ -37,6 +37,7 @@ type Domain struct {
 	RawNextDueDate     *string
 	RawNextInvoiceDate *string
 	RawStatus          string
+	RawReminders       string // tbldomains.reminders (cleared when the expiry changes; journalled)
 
 	LastSync time.Time // zero when never synced (no row, or a zero datetime)
 
