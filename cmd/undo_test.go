@@ -201,7 +201,7 @@ func TestUndoE2EHeldBatch(t *testing.T) {
 		t.Fatalf("sync: exit %d, want 1 (held)", code)
 	}
 	run := e.lastRun()
-	if got := e.query("SELECT CONCAT(exit_code, ' ', LEFT(note, 5)) FROM tblDomainSyncJournal WHERE id = " + run)[0]; got != "1 held:" {
+	if got := e.query("SELECT CONCAT(exit_code, ' ', LEFT(note, 28)) FROM tblDomainSyncJournal WHERE id = " + run)[0]; got != "1 held: suspicious mass change" {
 		t.Errorf("the held run in the journal: %q", got)
 	}
 	sums := e.checksums()

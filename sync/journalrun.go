@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/domainsync/domainsync/report"
@@ -51,7 +52,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	case runErr != nil:
 		code, jr.Note = 1, "error: "+runErr.Error()
 	case res.Held:
-		code, jr.Note = 1, "held: "+firstNoticeOf(res.Report)
+		code, jr.Note = 1, heldNotice(res.Report)
 	case res.AccountErr != nil:
 		code, jr.Note = 1, "error: "+res.AccountErr.Error()
 	case res.TimedOut:
@@ -86,13 +87,17 @@ func (o Options) logger() *slog.Logger {
 	return o.Logger
 }
 
-// firstNoticeOf is the report's first notice (the guard's reason for a
-// held batch).
-func firstNoticeOf(r *report.Report) string {
-	if r != nil && len(r.Notices) > 0 {
-		return r.Notices[0]
+// heldNotice is the guard's reason for a held batch, as the report's
+// notice has it ("held: suspicious mass change: ...").
+func heldNotice(r *report.Report) string {
+	if r != nil {
+		for _, n := range r.Notices {
+			if strings.HasPrefix(n, "held:") {
+				return n
+			}
+		}
 	}
-	return "suspicious mass change"
+	return "held: suspicious mass change"
 }
 
 // finishStage finishes the registrar writes earlier runs left planned
