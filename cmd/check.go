@@ -240,7 +240,11 @@ func checkDatabase(ctx context.Context, opts *CheckOptions, l *checklist, cfg *c
 		}
 		switch {
 		case len(journalAbsent) == 0:
-			l.ok("journal", "%s present (history, undo)", strings.Join(present, ", "))
+			if err := db.CheckJournal(ctx); err != nil {
+				l.fail("journal", err.Error(), "convert the journal tables with ALTER TABLE ... ENGINE=InnoDB")
+			} else {
+				l.ok("journal", "%s present and transactional (history, undo)", strings.Join(present, ", "))
+			}
 		default:
 			l.ok("journal", "%s absent; the first sync creates them (needs CREATE, checked below)", strings.Join(journalAbsent, ", "))
 		}

@@ -56,6 +56,14 @@ func TestCheckCommand(t *testing.T) {
 		{name: "bad-config", exit: ExitError, setup: func(t *testing.T, e *e2e, r *replacer) {
 			e.editConfig("whmcs:\n", "whmcs:\n  dns: x\n")
 		}},
+		{name: "journal-myisam", exit: ExitError, setup: func(t *testing.T, e *e2e, r *replacer) {
+			// After a first sync the journal exists; a journal table turned
+			// MyISAM is refused like the WHMCS tables.
+			if code, _, errOut := e.run("--no-mail"); code != 0 {
+				t.Fatalf("sync: exit %d: %s", code, errOut)
+			}
+			whmcstest.Exec(t, e.dsn, "ALTER TABLE tblDomainSyncJournalChanges ENGINE=MyISAM")
+		}},
 		{name: "domainsync-enabled", exit: ExitError, setup: func(t *testing.T, e *e2e, r *replacer) {
 			whmcstest.SetConfig(t, e.db, "DomainSyncEnabled", "on")
 		}},

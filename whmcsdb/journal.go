@@ -115,6 +115,16 @@ func (db *DB) EnsureJournal(ctx context.Context) error {
 	return db.CheckEngines(ctx)
 }
 
+// CheckJournal runs the engine check (CheckEngines) with the journal
+// tables, which must exist: a journal that is not transactional is refused
+// like the WHMCS tables.
+func (db *DB) CheckJournal(ctx context.Context) error {
+	for _, t := range JournalTables {
+		db.useSyncTable(t)
+	}
+	return db.CheckEngines(ctx)
+}
+
 // journalDDL creates the journal tables.
 var journalDDL = map[string]string{
 	JournalTable: "CREATE TABLE IF NOT EXISTS `" + JournalTable + "` (" +

@@ -36,10 +36,16 @@ func TestEnsureJournal(t *testing.T) {
 	if got, err := e.db.JournalExists(ctx); err != nil || !got[JournalTable] || !got[JournalChanges] {
 		t.Fatalf("after: %v, %v", got, err)
 	}
+	if err := e.db.CheckJournal(ctx); err != nil {
+		t.Errorf("CheckJournal: %v", err)
+	}
 	// A journal table turned MyISAM is refused like the WHMCS tables.
 	e.raw.Exec("ALTER TABLE " + JournalChanges + " ENGINE=MyISAM")
 	if err := e.db.EnsureJournal(ctx); !errors.Is(err, ErrNotTransactional) {
 		t.Errorf("MyISAM journal: %v", err)
+	}
+	if err := e.db.CheckJournal(ctx); !errors.Is(err, ErrNotTransactional) || !strings.Contains(err.Error(), JournalChanges) {
+		t.Errorf("CheckJournal of a MyISAM journal: %v", err)
 	}
 	privs := fmt.Sprint(JournalPrivileges([]string{JournalChanges}))
 	want := "[SELECT on tblDomainSyncJournal INSERT on tblDomainSyncJournal UPDATE on tblDomainSyncJournal DELETE on tblDomainSyncJournal " +
