@@ -10,7 +10,8 @@ import (
 
 // The apply stage: the WHMCS writes of the plans, one guarded transaction
 // per changed domain (with its last_sync) and one multi-row last_sync
-// statement for the rest, with the push stage (push.go) alongside. The
+// statement for the rest, with the push stage (push.go) alongside; the
+// domains with registrar writes go first. The
 // last_sync of a domain with registrar writes is recorded after them, and
 // only when they succeeded or were refused for good: a domain whose write
 // got no answer stays due. A domain the registrar could not be read for
@@ -92,14 +93,29 @@ func applyBatch(ctx context.Context, o Options, table string, p planResult) (app
 		return a, o.DB.RecordLastSync(ctx, table, settled, o.Now)
 	}
 
+	// The domains with registrar writes are written first: each one's
+	// writes start when its WHMCS transaction commits, so they overlap the
+	// WHMCS writes of the others instead of waiting behind them.
+	order := make([]int, 0, len(plans))
 	for i, pl := range plans {
+		if len(pl.Pushes) > 0 {
+			order = append(order, i)
+		}
+	}
+	for i, pl := range plans {
+		if len(pl.Pushes) == 0 {
+			order = append(order, i)
+		}
+	}
+	for n, i := range order {
+		pl := plans[i]
 		if o.pastDeadline() {
 			// Not started: no write, no last_sync, no push; due next run.
-			for k := i; k < len(plans); k++ {
+			for _, k := range order[n:] {
 				a.Outcomes[k].notStarted = true
 			}
 			a.TimedOut = true
-			a.NotStarted += len(plans) - i
+			a.NotStarted += len(order) - n
 			break
 		}
 		if pl.Unread != nil {
@@ -114,7 +130,7 @@ func applyBatch(ctx context.Context, o Options, table string, p planResult) (app
 				unchanged = append(unchanged, pl.Domain.ID)
 			}
 			if o.Progress != nil {
-				o.Progress(len(quiet)+i+1, total)
+				o.Progress(len(quiet)+n+1, total)
 			}
 			continue
 		}
@@ -154,7 +170,7 @@ func applyBatch(ctx context.Context, o Options, table string, p planResult) (app
 			return stop(fmt.Errorf("%s: %w", pl.UnicodeName, err))
 		}
 		if o.Progress != nil {
-			o.Progress(len(quiet)+i+1, total)
+			o.Progress(len(quiet)+n+1, total)
 		}
 	}
 	if err := o.checkLock(ctx, "recording last_sync"); err != nil {

@@ -98,6 +98,51 @@ func TestApplyBatchOverlapsPushes(t *testing.T) {
 	}
 }
 
+// The domains with registrar writes are written first, so that their
+// writes overlap the WHMCS writes of the others: with r2's auto-renew to
+// push, r2 is written before r1 and its push reaches the registrar while
+// r1 is still to be written.
+func TestApplyBatchPushesFirst(t *testing.T) {
+	e := newRTEnv(t)
+	e.add(t, 2)
+	e.op.Update(opsim.FirstGeneratedID+1, func(d *opsim.Domain) { d.Autorenew = "off" })
+	o := e.options(2)
+	sel, _, p := e.upTo(t, o)
+	if len(p.Plans) != 2 || len(p.Plans[0].Pushes) != 0 || len(p.Plans[1].Pushes) != 1 {
+		t.Fatalf("plans %v", p.Plans)
+	}
+	pushing := make(chan string, 1)
+	o.Registrar = &hookReg{Registrar: o.Registrar, setAutoRenew: func(ctx context.Context, rec registrar.Record, renew bool) error {
+		pushing <- rec.Name
+		return nil
+	}}
+	var expiriesAtFirst string
+	o.Progress = func(done, total int) {
+		if done != 1 {
+			return
+		}
+		expiriesAtFirst = e.expiries(t)
+		select {
+		case name := <-pushing:
+			if name != "r2.com" {
+				t.Errorf("push of %s", name)
+			}
+		case <-time.After(time.Minute):
+			t.Error("r2's push did not start while r1 was still to be written")
+		}
+	}
+	a, err := applyBatch(context.Background(), o, sel.Table, p)
+	if err != nil || a.Applied != 2 || a.Pushed != 1 || !a.Outcomes[0].applied || fmt.Sprint(a.Outcomes[1].pushed) != "[true]" {
+		t.Errorf("applied %d, pushed %d, outcomes %+v, error %v", a.Applied, a.Pushed, a.Outcomes, err)
+	}
+	if expiriesAtFirst != "2027-03-01,2027-04-01" {
+		t.Errorf("after the first domain the expiry dates are %s, want r2's written first", expiriesAtFirst)
+	}
+	if got := e.expiries(t); got != "2027-04-01,2027-04-01" {
+		t.Errorf("expiry dates %s", got)
+	}
+}
+
 // The run lock is checked before the first write, before each domain's
 // and before last_sync: once lost, the stage stops before that write and
 // says which.

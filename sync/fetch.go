@@ -47,6 +47,16 @@ type DeletedLister interface {
 	ListDeleted(ctx context.Context, total func(int), fn func(registrar.Record) error) error
 }
 
+// MissingLooker is implemented by registrar clients whose Lookup searches
+// the live domains first and the deleted ones only for a name not found
+// live (two round trips in a row). LookupMissing returns the same results
+// but sends both searches of a name at once: for the names a complete live
+// listing did not hold, the live search almost always finds nothing, so
+// both are sent either way, and one round trip is saved.
+type MissingLooker interface {
+	LookupMissing(ctx context.Context, names []string) (map[string]registrar.Result, error)
+}
+
 // WantedLister is implemented by registrar clients that can list their
 // portfolio streaming only the domains a run needs (by ASCII name), plus
 // every record whose name they cannot tell cheaply; the others are not
@@ -261,6 +271,10 @@ func fetch(ctx context.Context, o Options, want []string) (map[string]registrar.
 		markNotRead(out, missing, err)
 		return out, nil
 	}
+	lookup := o.Registrar.Lookup
+	if ml, ok := o.Registrar.(MissingLooker); ok && choice.Strategy == ReadList {
+		lookup = ml.LookupMissing
+	}
 	dl, canListDeleted := o.Registrar.(DeletedLister)
 	if choice.Strategy == ReadList && canListDeleted && (o.All || !LookupFirst(len(missing), conc)) {
 		log.Debug("listing the deleted domains to explain the names the live listing does not hold", "missing", len(missing))
@@ -271,11 +285,12 @@ func fetch(ctx context.Context, o Options, want []string) (map[string]registrar.
 		if len(missing) == 0 {
 			return out, nil
 		}
+		lookup = o.Registrar.Lookup // (in neither listing: the deleted search is not what is missing)
 	}
 	if choice.Strategy == ReadList {
 		log.Debug("looking up the names the listing does not hold", "missing", len(missing))
 	}
-	more, err := o.Registrar.Lookup(ctx, missing)
+	more, err := lookup(ctx, missing)
 	if err != nil {
 		return nil, err
 	}

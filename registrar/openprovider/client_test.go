@@ -932,3 +932,65 @@ func TestLookupQueriesAreExact(t *testing.T) {
 		t.Errorf("%d lookups sent", n)
 	}
 }
+
+// LookupMissing (sync.MissingLooker) gives Lookup's results, sends a name's
+// search among the deleted domains beside the live one (the live search's
+// reply is held until the deleted search has reached the server: sent one
+// after the other, it never would), and costs the same two requests for a
+// name not found live, one more (the deleted search) for a live one.
+func TestLookupMissing(t *testing.T) {
+	names := []string{"example.com", "old-shop.nl", "nothere.com"}
+	s, c := setup(t, opsim.Options{})
+	want, err := c.Lookup(context.Background(), names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ResetRequests()
+
+	deletedSeen := make(chan struct{})
+	var once sync.Once
+	s.SetHook(func(r opsim.Request) {
+		switch r.Query {
+		case "domain_name_pattern=nothere&extension=com&is_deleted=true":
+			once.Do(func() { close(deletedSeen) })
+		case "domain_name_pattern=nothere&extension=com":
+			select {
+			case <-deletedSeen:
+			case <-time.After(10 * time.Second):
+				t.Error("the live search of nothere.com was answered before its deleted search was sent")
+			}
+		}
+	})
+	got, err := c.LookupMissing(context.Background(), names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	show := func(res map[string]registrar.Result) string {
+		var b strings.Builder
+		for _, n := range names {
+			r := res[n]
+			fmt.Fprintf(&b, "%s: found %v %+v err %v", n, r.Found, r.Record, r.Err)
+			if r.DeletedRecord != nil {
+				fmt.Fprintf(&b, " deleted %+v", *r.DeletedRecord)
+			}
+			b.WriteString("\n")
+		}
+		return b.String()
+	}
+	if g, w := show(got), show(want); g != w || len(got) != len(want) {
+		t.Errorf("LookupMissing\n got %s\nwant %s", g, w)
+	}
+	var queries []string
+	for _, r := range s.Requests() {
+		if r.Path == "/v1beta/domains" {
+			queries = append(queries, r.Query)
+		}
+	}
+	slices.Sort(queries)
+	wantQ := []string{"domain_name_pattern=example&extension=com", "domain_name_pattern=example&extension=com&is_deleted=true",
+		"domain_name_pattern=nothere&extension=com", "domain_name_pattern=nothere&extension=com&is_deleted=true",
+		"domain_name_pattern=old-shop&extension=nl", "domain_name_pattern=old-shop&extension=nl&is_deleted=true"}
+	if !slices.Equal(queries, wantQ) {
+		t.Errorf("queries\n got %v\nwant %v", queries, wantQ)
+	}
+}

@@ -33,6 +33,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/domainsync/domainsync/registrar/openprovider/opsim"
+	"github.com/domainsync/domainsync/testdata/bench/memprofile"
 	"github.com/domainsync/domainsync/whmcsdb/whmcstest"
 )
 
@@ -51,6 +52,7 @@ func main() {
 	flag.StringVar(&prebuilt, "bin", "", "use this domainsync binary instead of building the working tree")
 	flag.StringVar(&childMemLimit, "gomemlimit", "", "GOMEMLIMIT for the measured binary only (an experiment; empty = unset)")
 	flag.StringVar(&memProfileDir, "memprofile", "", "directory for one heap profile per run (DOMAINSYNC_MEMPROFILE, near each run's peak; a -bin binary must be built with -tags memprofile)")
+	flag.StringVar(&cpuProfileDir, "cpuprofile", "", "directory for one CPU profile per run of the binary (DOMAINSYNC_CPUPROFILE; a -bin binary must be built with -tags memprofile) and one of the harness while it runs (simulator included: <run>-harness.pprof)")
 	flag.StringVar(&logDir, "logs", "", "keep each run's -v log (with timestamps) in this directory")
 	reconcile := flag.Bool("reconcile", false, "benchmark `domainsync reconcile` instead of sync (see reconcile.go)")
 	flag.Parse()
@@ -78,6 +80,7 @@ func main() {
 var (
 	selectedRuns  = map[string]bool{}
 	memProfileDir string
+	cpuProfileDir string
 	logDir        string
 	prebuilt      string
 	childMemLimit string
@@ -401,12 +404,16 @@ func runBinary(ctx context.Context, db *sql.DB, srv *opsim.Server, bin, tmp, url
 		return result{}, err
 	}
 	cmd := exec.CommandContext(ctx, bin, append([]string{"sync", "--config", conf, "--no-mail", "-v"}, args...)...)
-	cmd.Env = append(os.Environ(), "DOMAINSYNC_READ_STRATEGY=", "DOMAINSYNC_MEMPROFILE=")
+	cmd.Env = append(os.Environ(), "DOMAINSYNC_READ_STRATEGY=", "DOMAINSYNC_MEMPROFILE=", "DOMAINSYNC_CPUPROFILE=")
 	if childMemLimit != "" {
 		cmd.Env = append(cmd.Env, "GOMEMLIMIT="+childMemLimit)
 	}
 	if memProfileDir != "" {
 		cmd.Env = append(cmd.Env, "DOMAINSYNC_MEMPROFILE="+filepath.Join(memProfileDir,
+			strings.NewReplacer(" ", "_", ",", "", "-", "", "/", "_", "%", "pct").Replace(fmt.Sprintf("%d-%s.pprof", n, label))))
+	}
+	if cpuProfileDir != "" {
+		cmd.Env = append(cmd.Env, "DOMAINSYNC_CPUPROFILE="+filepath.Join(cpuProfileDir,
 			strings.NewReplacer(" ", "_", ",", "", "-", "", "/", "_", "%", "pct").Replace(fmt.Sprintf("%d-%s.pprof", n, label))))
 	}
 	if seq {
@@ -423,6 +430,11 @@ func runBinary(ctx context.Context, db *sql.DB, srv *opsim.Server, bin, tmp, url
 	}
 	defer lf.Close()
 	cmd.Stderr, cmd.Stdout = lf, lf
+	stopCPU := func() {}
+	if cpuProfileDir != "" {
+		stopCPU = memprofile.StartCPU(filepath.Join(cpuProfileDir,
+			strings.NewReplacer(" ", "_", ",", "", "-", "", "/", "_", "%", "pct").Replace(fmt.Sprintf("%d-%s-harness.pprof", n, label))))
+	}
 	start := time.Now()
 	var hwm int64
 	if err = cmd.Start(); err == nil {
@@ -434,6 +446,7 @@ func runBinary(ctx context.Context, db *sql.DB, srv *opsim.Server, bin, tmp, url
 		hwm = <-polled
 	}
 	wall := time.Since(start)
+	stopCPU()
 	if err != nil {
 		b, _ := os.ReadFile(logPath)
 		tail := string(b)

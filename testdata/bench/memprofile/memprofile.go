@@ -54,3 +54,21 @@ func Start(path string) (stop func()) {
 	}()
 	return func() { close(done); <-finished }
 }
+
+// StartCPU writes a CPU profile of everything until the returned function
+// is called to path (empty: nothing is done; a file that cannot be
+// created: nothing either, the run is not affected).
+func StartCPU(path string) (stop func()) {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return func() {}
+	}
+	return func() { pprof.StopCPUProfile(); _ = f.Close() }
+}

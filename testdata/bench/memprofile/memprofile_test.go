@@ -22,3 +22,17 @@ func TestStartMemProfile(t *testing.T) {
 	}
 	Start("")()
 }
+
+// StartCPU (DOMAINSYNC_CPUPROFILE) writes a CPU profile; an empty path is a no-op.
+func TestStartCPUProfile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cpu.pprof")
+	StartCPU(path)()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("no profile written: %v", err)
+	}
+	if !bytes.HasPrefix(b, []byte{0x1f, 0x8b}) {
+		t.Fatalf("profile is not gzipped protobuf: % x", b[:min(len(b), 8)])
+	}
+	StartCPU("")()
+}
