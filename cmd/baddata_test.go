@@ -216,6 +216,40 @@ func TestBadStatusOutsideEnum(t *testing.T) {
 	}
 }
 
+// TestBadStoredDate: a tbldomains row whose date is not a date (stored
+// without NO_ZERO_IN_DATE) is one error row naming the domain, the column
+// and the value, with nothing written for it; the rest of the batch is
+// synced, run after run (it used to fail the whole batch).
+func TestBadStoredDate(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, e2eOptions{})
+	seedPlain(e, 3)
+	id := e.domain(whmcstest.DomainRow{Domain: "baddate.com", RegistrationDate: "2020-01-10", ExpiryDate: "2027-03-01", NextDueDate: "2027-00-15"})
+	e.opDomain("baddate.com", "ACT", "2027-04-01", "default")
+	for run := 1; run <= 2; run++ {
+		code, out, errOut := e.run("--report", "json")
+		if code != 0 {
+			t.Fatalf("run %d: exit %d: %s", run, code, errOut)
+		}
+		errs := reportErrors(t, out)
+		if msgs := errs["baddate.com"]; len(msgs) != 1 || !strings.Contains(msgs[0], "tbldomains.nextduedate") || !strings.Contains(msgs[0], "2027-00-15") {
+			t.Errorf("run %d: baddate.com error rows %q, want one naming tbldomains.nextduedate and its value", run, msgs)
+		}
+		if len(errs) != 1 {
+			t.Errorf("run %d: error rows %q, want only baddate.com's", run, errs)
+		}
+		if changed, _ := plainState(t, e); changed != 3 {
+			t.Errorf("run %d: %d of 3 good domains changed", run, changed)
+		}
+	}
+	if got := e.query("SELECT CONCAT(expirydate, ' ', nextduedate) FROM tbldomains WHERE id = ?", id)[0]; got != "2027-03-01 2027-00-15" {
+		t.Errorf("baddate.com written: %s", got)
+	}
+	if n := e.query("SELECT COUNT(*) FROM tblDomainSyncOpenprovider WHERE id = ?", id)[0]; n != "0" {
+		t.Error("baddate.com got a last_sync")
+	}
+}
+
 // TestLockLostMidRun: the run lock's connection is killed (KILL CONNECTION
 // from another session) while the run reads the registrar: the run stops
 // before its first write with a clear error, exit 1; nothing is written;

@@ -118,8 +118,9 @@ func applyBatch(ctx context.Context, o Options, table string, p planResult) (app
 			a.NotStarted += len(order) - n
 			break
 		}
-		if pl.Unread != nil {
-			// Not read at the registrar: left as it is, and due.
+		if pl.Unread != nil || pl.Domain.Invalid != nil {
+			// Not read at the registrar, or a WHMCS row that cannot be
+			// trusted: left as it is, and due (reported again next run).
 			continue
 		}
 		if !pl.HasDBChange() {

@@ -50,6 +50,10 @@ func domain() *domainB {
 
 func (b *domainB) name(n string) *domainB       { b.d.Name = n; return b }
 func (b *domainB) at(registrar string) *domainB { b.d.Registrar = registrar; return b }
+
+// invalid marks a stored value of the row as not what its column holds.
+func (b *domainB) invalid(err error) *domainB { b.d.Invalid = err; return b }
+
 func (b *domainB) status(s string) *domainB     { b.d.Status = s; return b }
 func (b *domainB) expiry(s string) *domainB     { b.d.ExpiryDate = D(s); return b }
 func (b *domainB) due(s string) *domainB        { b.d.NextDueDate = D(s); return b }

@@ -249,6 +249,10 @@ func Plan(d whmcsdb.Domain, r registrar.Result, s Settings, today civil.Date) Do
 		return p
 	}
 	p.Name, p.UnicodeName = ascii, uni
+	if d.Invalid != nil {
+		p.errorf("WHMCS data: %v; nothing changed", d.Invalid)
+		return p
+	}
 
 	cur, ok := CanonicalStatus(d.Status)
 	if !ok {

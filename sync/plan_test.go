@@ -220,6 +220,8 @@ var planCases = map[string][]planCase{
 			want: []string{"error: lookup at openprovider failed: openprovider: example.com: refused: no access; nothing changed"}},
 		{name: "invalid record", d: domain(), r: record().expiry("2027-01-01").invalid(errors.New(`example.com: renewal_date "2025-13-45" is not a date`)).found(),
 			want: []string{`error: invalid reply from openprovider: example.com: renewal_date "2025-13-45" is not a date; nothing changed`}},
+		{name: "WHMCS row with a date that is not a date", d: domain().invalid(errors.New(`domain "example.com" (id 42): tbldomains.nextduedate: "2024-00-15" is not a date`)), r: record().expiry("2027-01-01").found(),
+			want: []string{`error: WHMCS data: domain "example.com" (id 42): tbldomains.nextduedate: "2024-00-15" is not a date; nothing changed`}},
 		{name: "record for another name", d: domain(), r: record().named("example.net").found(),
 			want: []string{`error: openprovider answered for "example.net" instead of "example.com"; nothing changed`}},
 		{name: "WHMCS name that is no domain", d: domain().name("localhost"), r: record().found(),

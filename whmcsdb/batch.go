@@ -175,7 +175,7 @@ func (q BatchQuery) build(loc *time.Location, syncExists bool) (batchSQL, error)
 
 // neverSynced is true for no row, NULL, and zero (or partly zero) datetimes.
 func neverSynced(lastSync string) string {
-	return "(" + lastSync + " IS NULL OR " + lastSync + " < '" + zeroDateCutoff + "')"
+	return "(" + lastSync + " IS NULL OR " + lastSync + " < '" + zeroDateCutoff + "' OR MONTH(" + lastSync + ") = 0 OR DAYOFMONTH(" + lastSync + ") = 0)"
 }
 
 // nameForms returns the distinct lower-cased forms of names to match:
@@ -206,8 +206,8 @@ func nameForms(names []string) []string {
 // their unpaid invoice items with one more. Order: never synced first (no
 // row, NULL and zero datetimes alike), then oldest last_sync, then lowest
 // id; at most Limit domains (unless Names).
-// A stored date that is not a date is an error naming the domain, the
-// column and the value.
+// A stored date that is not a date sets that domain's Invalid (naming the
+// domain, the column and the value); the other domains are unaffected.
 func (db *DB) SelectBatch(ctx context.Context, q BatchQuery) ([]Domain, error) {
 	exists, err := db.tableExists(ctx, q.syncTable())
 	if err != nil {
@@ -330,15 +330,19 @@ func (db *DB) scanDomain(rows *sql.Rows) (Domain, error) {
 	} {
 		v, err := ParseDate(f.raw)
 		if err != nil {
-			return d, fmt.Errorf("domain %q (id %d): tbldomains.%s: %w", d.Name, d.ID, f.col, err)
+			if d.Invalid == nil {
+				d.Invalid = fmt.Errorf("domain %q (id %d): tbldomains.%s: %w", d.Name, d.ID, f.col, err)
+			}
+			continue
 		}
 		*f.dst = v
 	}
-	t, err := parseDateTime(nullToPtr(lastSync), db.loc)
-	if err != nil {
-		return d, fmt.Errorf("domain %q (id %d): last_sync: %w", d.Name, d.ID, err)
+	// A last_sync that is not a date and time (the module's table can hold
+	// "2024-00-15 00:00:00") says nothing of when the domain was synced: it
+	// counts as never synced, and the next record replaces it.
+	if t, err := parseDateTime(nullToPtr(lastSync), db.loc); err == nil {
+		d.LastSync = t
 	}
-	d.LastSync = t
 	return d, nil
 }
 

@@ -318,7 +318,8 @@ func TestSelectBatchNeverSyncedZeroDate(t *testing.T) {
 			add("old.com", "2025-05-01 00:00:00")   // synced a month ago
 			add("zero2.com", "0000-00-00 00:00:00")
 			add("none2.com", "")
-			never := []string{"zero1.com", "none1.com", "zero2.com", "none2.com"}
+			add("partly.com", "2024-00-15 00:00:00") // partly zero: not a date, so never synced too
+			never := []string{"zero1.com", "none1.com", "zero2.com", "none2.com", "partly.com"}
 			for _, tt := range []struct {
 				q    BatchQuery
 				want []string
@@ -335,6 +336,11 @@ func TestSelectBatchNeverSyncedZeroDate(t *testing.T) {
 				}
 				if !slices.Equal(names(got), tt.want) {
 					t.Errorf("interval %s limit %d: selected %v, want %v", tt.q.Interval, tt.q.Limit, names(got), tt.want)
+				}
+				for _, d := range got {
+					if d.Name != "old.com" && (!d.LastSync.IsZero() || d.Invalid != nil) {
+						t.Errorf("%s: LastSync %v, Invalid %v; want never synced, valid", d.Name, d.LastSync, d.Invalid)
+					}
 				}
 			}
 		})
@@ -406,8 +412,9 @@ func TestSelectBatchDates(t *testing.T) {
 		}
 	}
 
-	// A partly zero date (stored without NO_ZERO_IN_DATE) in each column is
-	// an error naming the domain, the column and the value.
+	// A partly zero date (stored without NO_ZERO_IN_DATE) in each column
+	// makes that domain Invalid, naming the domain, the column and the
+	// value; the batch and its other domains are read as usual.
 	for _, col := range []string{"registrationdate", "expirydate", "nextduedate", "nextinvoicedate"} {
 		t.Run("garbage "+col, func(t *testing.T) {
 			whmcstest.Exec(t, e.dsn, "DELETE FROM tbldomains")
@@ -423,14 +430,24 @@ func TestSelectBatchDates(t *testing.T) {
 				row.NextInvoiceDate = "2024-00-15"
 			}
 			whmcstest.InsertDomain(t, e.raw, row)
-			_, err := e.db.SelectBatch(context.Background(), BatchQuery{Registrar: "openprovider", Statuses: []string{"Active"}, Now: now})
-			if err == nil {
-				t.Fatal("no error")
+			whmcstest.InsertDomain(t, e.raw, whmcstest.DomainRow{Domain: "good.com", Registrar: "openprovider", ExpiryDate: "2026-01-15"})
+			got, err := e.db.SelectBatch(context.Background(), BatchQuery{Registrar: "openprovider", Statuses: []string{"Active"}, Now: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 2 || got[0].Name != "bad.com" || got[1].Name != "good.com" {
+				t.Fatalf("selected %v", names(got))
+			}
+			if got[0].Invalid == nil {
+				t.Fatal("bad.com: Invalid not set")
 			}
 			for _, want := range []string{"bad.com", col, "2024-00-15"} {
-				if !strings.Contains(err.Error(), want) {
-					t.Errorf("error %q does not name %q", err, want)
+				if !strings.Contains(got[0].Invalid.Error(), want) {
+					t.Errorf("Invalid %q does not name %q", got[0].Invalid, want)
 				}
+			}
+			if got[1].Invalid != nil || got[1].ExpiryDate != date(2026, 1, 15) {
+				t.Errorf("good.com: Invalid %v, expiry %v", got[1].Invalid, got[1].ExpiryDate)
 			}
 		})
 	}

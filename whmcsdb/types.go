@@ -39,7 +39,13 @@ type Domain struct {
 	RawStatus          string
 	RawReminders       string // tbldomains.reminders (cleared when the expiry changes; journalled)
 
-	LastSync time.Time // zero when never synced (no row, or a zero datetime)
+	LastSync time.Time // zero when never synced (no row, a zero datetime, or one that is not a date)
+
+	// Invalid, when set, names a stored value of this row that is not what
+	// its column holds (a date column holding "2024-00-15"): the row cannot
+	// be trusted, so the sync writes nothing for this domain and reports
+	// the error; the rest of the batch goes on.
+	Invalid error
 
 	// UnpaidItems are the domain's invoice items on Unpaid invoices
 	// (loaded for the whole batch in one query).
