@@ -304,6 +304,12 @@ func TestFaultsDatabase(t *testing.T) {
 			if strings.Contains(r.errOut, "panic") {
 				t.Errorf("panic:\n%s", r.errOut)
 			}
+			// The report of the broken run is mailed all the same: its
+			// recipients were read from WHMCS when the run started.
+			_, mail := e.onlyMail()
+			if !strings.Contains(mail.Text, fmt.Sprintf("d%02d.com", k-1)) {
+				t.Errorf("the broken run's mail does not list the domains it changed:\n%s", mail.Text)
+			}
 			// The next run resumes and finishes.
 			waitLockFree(t, e, whmcsdb.LockName(dbName, "sync"))
 			if code, _, errOut := e.run("--all"); code != 0 {

@@ -103,6 +103,7 @@ func runReconcile(ctx context.Context, opts *ReconcileOptions) error {
 		newReg = newRegistrar
 	}
 	out := &SyncOptions{IO: opts.IO, Report: opts.Report, NoMail: opts.NoMail}
+	mail := newMailer(ctx, cfg, db, !opts.NoMail)
 
 	var failures []error
 	for _, name := range names {
@@ -113,7 +114,7 @@ func runReconcile(ctx context.Context, opts *ReconcileOptions) error {
 				continue
 			}
 		}
-		if err := deliver(ctx, out, cfg, db, rep, log); err != nil {
+		if err := deliver(ctx, out, mail, rep, log); err != nil {
 			failures = append(failures, err)
 		}
 	}

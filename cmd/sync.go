@@ -195,6 +195,7 @@ func runSync(ctx context.Context, opts *SyncOptions) error {
 		newReg = newRegistrar
 	}
 
+	mail := newMailer(ctx, cfg, db, !opts.DryRun && !opts.NoMail)
 	var failures []error
 	for _, name := range names {
 		reg, err := newReg(name, cfg, log)
@@ -228,7 +229,7 @@ func runSync(ctx context.Context, opts *SyncOptions) error {
 			log.Debug("registrar calls", "registrar", name, "stats", fmt.Sprintf("%+v", statser.Stats()))
 		}
 		if res != nil {
-			if err := deliver(ctx, opts, cfg, db, res.Report, log); err != nil {
+			if err := deliver(ctx, opts, mail, res.Report, log); err != nil {
 				failures = append(failures, err)
 			}
 			log.Info("run finished", "registrar", name, "selected", res.Report.Totals.Selected,
@@ -341,93 +342,6 @@ func openDB(ctx context.Context, cfg *config.Config, log *slog.Logger) (*whmcsdb
 		return nil, errors.New("no WHMCS database configured: set whmcs.dsn (or DOMAINSYNC_DB_DSN), or whmcs.dir / --whmcs DIR")
 	}
 	return config.OpenWHMCSDB(ctx, cfg, whmcsdb.Options{AllowNonTransactional: cfg.WHMCS.AllowNonTransactional, Logger: log})
-}
-
-// deliver prints the report as asked and mails it unless told not to.
-func deliver(ctx context.Context, opts *SyncOptions, cfg *config.Config, db *whmcsdb.DB, rep *report.Report, log *slog.Logger) error {
-	format := opts.Report
-	if format == "" && opts.DryRun {
-		format = "text"
-	}
-	if format != "" {
-		if err := render(opts.IO.Out, format, rep); err != nil {
-			return err
-		}
-	}
-	if opts.DryRun || opts.NoMail {
-		return nil
-	}
-	if cfg.Report.MailDisabled {
-		log.Warn("WHMCS has e-mail sending disabled (DisableEmailSending); the report was not mailed", "registrar", rep.Registrar)
-		return nil
-	}
-	if !rep.Notable() && !cfg.Report.SendEmpty {
-		log.Debug("nothing to report; no mail sent", "registrar", rep.Registrar)
-		return nil
-	}
-	mc, err := mailConfig(ctx, cfg, db)
-	if err != nil {
-		return fmt.Errorf("mail: %w", err)
-	}
-	if err := report.Send(ctx, mc, rep); err != nil {
-		return fmt.Errorf("%w (the database changes of this run are kept)", err)
-	}
-	log.Info("report mailed", "registrar", rep.Registrar, "to", len(mc.To))
-	return nil
-}
-
-func render(w io.Writer, format string, rep *report.Report) error {
-	switch format {
-	case "html":
-		return report.RenderHTML(w, rep)
-	case "json":
-		return report.RenderJSON(w, rep)
-	}
-	return report.RenderText(w, rep)
-}
-
-// mailConfig builds the SMTP settings and recipients: report.to, or the
-// active WHMCS administrators whose role has System Emails.
-func mailConfig(ctx context.Context, cfg *config.Config, db *whmcsdb.DB) (report.MailConfig, error) {
-	s := cfg.Report.SMTP
-	mc := report.MailConfig{
-		Host:     s.Host,
-		Port:     s.Port,
-		Username: s.Username,
-		Password: s.Password.Reveal(),
-		TLS:      s.TLS,
-		From:     cfg.Report.From,
-		To:       cfg.Report.To,
-		BCC:      cfg.Report.BCC,
-		Sendmail: s.Sendmail,
-	}
-	if mc.TLS == "" {
-		mc.TLS = report.TLSNone
-	}
-	if mc.From == "" {
-		host, _ := os.Hostname()
-		if host == "" {
-			host = "localhost"
-		}
-		mc.From = "domainsync <domainsync@" + host + ">"
-	}
-	if len(mc.To) == 0 {
-		rs, err := db.Recipients(ctx)
-		if err != nil {
-			return mc, err
-		}
-		for _, r := range rs {
-			if r.Name != "" {
-				mc.To = append(mc.To, fmt.Sprintf("%q <%s>", r.Name, r.Email))
-			} else {
-				mc.To = append(mc.To, r.Email)
-			}
-		}
-	}
-	if len(mc.To) == 0 {
-		return mc, errors.New("no recipients: set report.to, or give an active WHMCS administrator a role with System Emails")
-	}
-	return mc, nil
 }
 
 // pushConcurrency lets the registrar writes follow the client's own cap on

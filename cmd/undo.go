@@ -148,6 +148,7 @@ func runUndo(ctx context.Context, opts *UndoOptions) error {
 	if newReg == nil {
 		newReg = newRegistrar
 	}
+	mail := newMailer(ctx, cfg, db, !opts.DryRun && !opts.NoMail)
 	res, undoErr := dsync.Undo(ctx, dsync.UndoOptions{
 		DB:    db,
 		RunID: opts.Run,
@@ -166,7 +167,7 @@ func runUndo(ctx context.Context, opts *UndoOptions) error {
 	var failures []error
 	if res != nil {
 		so := &SyncOptions{IO: opts.IO, DryRun: opts.DryRun, NoMail: opts.NoMail, Report: opts.Report}
-		if err := deliver(ctx, so, cfg, db, res.Report, log); err != nil {
+		if err := deliver(ctx, so, mail, res.Report, log); err != nil {
 			failures = append(failures, err)
 		}
 		if res.AccountErr != nil {
