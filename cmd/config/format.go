@@ -10,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/domainsync/domainsync/registrar/odr"
+	"github.com/domainsync/domainsync/registrar/openprovider"
 )
 
 // Setting is one effective value, as the config command prints it.
@@ -51,12 +54,12 @@ func (c Config) String() string {
 
 // zeroNotes explain what an empty or zero value means.
 var zeroNotes = map[string]string{
-	"registrars.openprovider.rate_limit":  "client default",
-	"registrars.openprovider.concurrency": "client default",
-	"registrars.openprovider.timeout":     "client default",
-	"registrars.odr.rate_limit":           "client default",
-	"registrars.odr.concurrency":          "client default",
-	"registrars.odr.timeout":              "client default",
+	"registrars.openprovider.rate_limit":  fmt.Sprintf("default: adaptive, at most %g a second", openprovider.DefaultRateLimit),
+	"registrars.openprovider.concurrency": fmt.Sprintf("default: %d", openprovider.DefaultConcurrency),
+	"registrars.openprovider.timeout":     "default: " + openprovider.DefaultRequestTimeout.String(),
+	"registrars.odr.rate_limit":           fmt.Sprintf("default: adaptive, at most %g a second", odr.DefaultRateLimit),
+	"registrars.odr.concurrency":          fmt.Sprintf("default: %d", odr.DefaultConcurrency),
+	"registrars.odr.timeout":              "default: " + odr.DefaultRequestTimeout.String(),
 	"sync.update_interval":                "every run",
 	"report.to":                           "active WHMCS admins with System Emails",
 }
