@@ -340,7 +340,7 @@ func (c *Client) sendWith(ctx context.Context, req request, sess *rest.Session) 
 // (throttled), another 5xx without a known business code is transient.
 func (c *Client) decodeReply(req request, r *rest.Reply) (rp *reply, err error, o rest.Outcome) {
 	env, derr := decodeEnvelope(r.Body)
-	c.log.Debug("odr: request", "method", req.method, "path", req.path, "attempt", r.Attempt, "http_status", r.Status, "duration", r.Duration)
+	c.log.Debug("odr: request", "method", req.method, "path", req.path, "attempt", r.Attempt, "http_status", r.Status, "duration", r.Duration, "paced", r.Paced)
 	throttled := r.Status == http.StatusTooManyRequests ||
 		(r.Status == http.StatusServiceUnavailable && (derr != nil || r.Header.Get("Retry-After") != ""))
 	if derr != nil {

@@ -388,7 +388,7 @@ func (c *Client) countKind(k callKind) {
 func (c *Client) decodeReply(req request, r *rest.Reply) (env *envelope, err error, o rest.Outcome) {
 	env, derr := decodeEnvelope(r.Body)
 	c.log.Debug("openprovider: request", "method", req.method, "path", req.path, "attempt", r.Attempt, "http_status", r.Status,
-		"code", codeOf(env), "duration", r.Duration)
+		"code", codeOf(env), "duration", r.Duration, "paced", r.Paced)
 	if derr != nil || (!env.HasCode && (r.Status < 200 || r.Status > 299)) {
 		return c.noEnvelope(req, r.Status, derr)
 	}

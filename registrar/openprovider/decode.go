@@ -235,27 +235,56 @@ type decoded struct {
 // decoding the rest: ok only for a positive integer id and a name that is
 // already plain lower-case ASCII letters, digits and hyphens once lower-
 // cased (what decodeDomain would make of it unchanged). Anything else is
-// left to decodeDomain.
+// left to decodeDomain. raw is an item of a reply that was already checked
+// to be valid JSON (decodeEnvelope), so the object is read key by key and
+// only until "id" and "domain" have been seen: the live API sends them
+// first, and the rest of the item (about 1 KB) is then not read at all.
+// Keys are matched exactly, as decodeDomain does. (An item holding a key
+// twice may be named by its first occurrence here and by its last in
+// decodeDomain; the worst that can do is leave a wanted name out of the
+// listing, and such a name is looked up on its own.)
 func quickName(raw json.RawMessage) (name string, id int64, ok bool) {
-	var q struct {
-		ID     json.RawMessage `json:"id"`
-		Domain *struct {
-			Name      *string `json:"name"`
-			Extension *string `json:"extension"`
-		} `json:"domain"`
-	}
-	if json.Unmarshal(raw, &q) != nil || q.Domain == nil || q.Domain.Name == nil || q.Domain.Extension == nil {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return "", 0, false
 	}
-	id, err := strconv.ParseInt(string(q.ID), 10, 64)
+	var idRaw, domRaw json.RawMessage
+	for (idRaw == nil || domRaw == nil) && dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", 0, false
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return "", 0, false
+		}
+		switch tok {
+		case "id":
+			idRaw = v
+		case "domain":
+			domRaw = v
+		}
+	}
+	if idRaw == nil || domRaw == nil {
+		return "", 0, false
+	}
+	id, err := strconv.ParseInt(string(idRaw), 10, 64)
 	if err != nil || id <= 0 {
 		return "", 0, false
 	}
-	if !isASCII(*q.Domain.Name) || !isASCII(*q.Domain.Extension) {
+	var dm map[string]json.RawMessage
+	if json.Unmarshal(domRaw, &dm) != nil {
+		return "", 0, false
+	}
+	var sld, ext string
+	if json.Unmarshal(dm["name"], &sld) != nil || json.Unmarshal(dm["extension"], &ext) != nil {
+		return "", 0, false // missing, null or not a string
+	}
+	if !isASCII(sld) || !isASCII(ext) {
 		return "", 0, false // (strings.ToLower maps some non-ASCII runes to ASCII)
 	}
-	sld := strings.ToLower(*q.Domain.Name)
-	ext := strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(*q.Domain.Extension, "."), "."))
+	sld = strings.ToLower(sld)
+	ext = strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(ext, "."), "."))
 	if !plainLabels(sld) || !plainLabels(ext) {
 		return "", 0, false
 	}

@@ -169,6 +169,15 @@ func TestQuickName(t *testing.T) {
 		{`{"id":5,"domain":{"name":"example"}}`, "", 0, false},
 		{`{"id":5}`, "", 0, false},
 		{`[1]`, "", 0, false},
+		// Any key order, other keys before; the rest after id and domain is
+		// not read; keys match exactly (as in decodeDomain).
+		{`{"status":"ACT","domain":{"extension":"com","name":"example"},"name_servers":[{"seq_nr":1}],"id":7,"x":{}}`, "example.com", 7, true},
+		{`{"ID":5,"Domain":{"name":"example","extension":"com"}}`, "", 0, false},
+		{`{"id":5,"domain":{"Name":"example","extension":"com"}}`, "", 0, false},
+		{`{"id":5,"domain":{"name":null,"extension":"com"}}`, "", 0, false},
+		{`{"id":5,"domain":{"name":7,"extension":"com"}}`, "", 0, false},
+		{`{"id":5,"domain":null}`, "", 0, false},
+		{`{"id":-5,"domain":{"name":"example","extension":"com"}}`, "", 0, false},
 	} {
 		name, id, ok := quickName(json.RawMessage(tt.raw))
 		if name != tt.name || id != tt.id || ok != tt.ok {

@@ -145,6 +145,9 @@ type Reply struct {
 	Body     []byte
 	Duration time.Duration
 	Attempt  int // 1 for the first send of this request, 2 for the next …
+	// Paced is how long the pacer held this send (the rate, a
+	// Retry-After), the -v log's "paced".
+	Paced time.Duration
 }
 
 // Outcome is what a Handler decided about a reply.
@@ -345,6 +348,7 @@ func (t *Transport) attempt(ctx context.Context, req Request, target string, att
 		defer t.sem.Release(1)
 	}
 	var sent time.Time
+	queued := time.Now()
 	for {
 		if sent, err = t.cfg.Pacer.Wait(ctx); err != nil {
 			return err, Final, 0
@@ -353,6 +357,7 @@ func (t *Transport) attempt(ctx context.Context, req Request, target string, att
 			break
 		}
 	}
+	paced := time.Since(queued)
 	actx, cancel := context.WithTimeout(ctx, t.cfg.Timeout)
 	defer cancel()
 	var body io.Reader
@@ -401,7 +406,7 @@ func (t *Transport) attempt(ctx context.Context, req Request, target string, att
 		return &registrar.Error{Kind: registrar.KindInvalidReply, Registrar: t.cfg.Registrar, Domain: req.Domain,
 			Message: fmt.Sprintf("%s %s: reply larger than %d bytes", req.Method, req.Path, t.cfg.MaxBody)}, Final, 0
 	}
-	err, o = handle(&Reply{Status: resp.StatusCode, Header: resp.Header, Body: raw, Duration: time.Since(start), Attempt: attempt})
+	err, o = handle(&Reply{Status: resp.StatusCode, Header: resp.Header, Body: raw, Duration: time.Since(start), Attempt: attempt, Paced: paced})
 	if o == Throttled {
 		wait = t.cfg.Backoff << min(throttles, 4) // no Retry-After: doubling, at most 16×
 		if ra, ok := RetryAfter(resp.Header, t.cfg.Clock.Now()); ok {
