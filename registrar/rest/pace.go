@@ -58,7 +58,9 @@ const (
 
 // Pacer is the adaptive request rate of one registrar for one run. It
 // starts at StartShare of the ceiling with a burst of up to the
-// concurrency, and raises the rate by one request/s per successful reply
+// concurrency; in the first second after its first send (unless a burst
+// is configured) it may also spend the rest of one second's ceiling at
+// once (FirstSecond), and raises the rate by one request/s per successful reply
 // (doubling about every second) up to the ceiling. A throttling signal
 // (HTTP 429 or 503) multiplies the rate by BackoffFactor, drops the burst
 // to 1 and holds every send until the reply's Retry-After has passed; from
@@ -77,7 +79,17 @@ type Pacer struct {
 	hold      time.Time // no send before this
 	lastCut   time.Time // when the rate was last cut
 	throttles int64
+	burst     int       // the burst after the first second
+	firstEnd  time.Time // the end of the first second (zero: before the first send)
 }
+
+// FirstSecond is how long after its first send a pacer's burst is the
+// rest of one second's ceiling (20 of 30) instead of the concurrency: a
+// short run's requests (a batch of 200 names from 10,000: its login, 10
+// listing pages, 4 searches and 10 writes) go as fast as replies come
+// instead of waiting for the starting rate to grow, while a long run
+// settles as before: the first throttling signal drops the burst to 1.
+const FirstSecond = time.Second
 
 // NewPacer builds a pacer under ceiling requests a second (+Inf: no
 // pacing) with a starting burst of at most burst (0: conc).
@@ -93,11 +105,17 @@ func NewPacer(ceiling float64, burst, conc int, clock Clock) *Pacer {
 		return p
 	}
 	p.cur = max(MinRate, min(ceiling, ceiling*StartShare))
+	configured := burst > 0
 	if burst <= 0 {
 		burst = conc
 	}
 	burst = max(1, min(burst, int(math.Ceil(p.cur))))
-	p.lim = rate.NewLimiter(rate.Limit(p.cur), burst)
+	p.burst = burst
+	first := burst
+	if !configured {
+		first = max(burst, int(ceiling-p.cur)) // the rest of one second's ceiling
+	}
+	p.lim = rate.NewLimiter(rate.Limit(p.cur), first)
 	return p
 }
 
@@ -133,6 +151,7 @@ func (p *Pacer) Wait(ctx context.Context) (time.Time, error) {
 			continue
 		}
 		p.mu.Lock()
+		p.endFirstSecond(now)
 		r := p.lim.ReserveN(now, 1)
 		p.mu.Unlock()
 		if !r.OK() {
@@ -152,6 +171,18 @@ func (p *Pacer) Wait(ctx context.Context) (time.Time, error) {
 		if !held {
 			return now, nil
 		}
+	}
+}
+
+// endFirstSecond starts the first second at the first send and, once it
+// has passed, brings the burst down to the concurrency (p.mu held).
+func (p *Pacer) endFirstSecond(now time.Time) {
+	if p.firstEnd.IsZero() {
+		p.firstEnd = now.Add(FirstSecond)
+		return
+	}
+	if !now.Before(p.firstEnd) && p.lim.Burst() > p.burst {
+		p.lim.SetBurstAt(now, p.burst)
 	}
 }
 

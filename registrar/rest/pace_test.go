@@ -18,13 +18,14 @@ import (
 
 var t0 = time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
 
-// The pacer starts at a third of the ceiling with a burst of at most the
-// concurrency, grows by one request/s per success up to the ceiling and
-// never beyond it.
+// The pacer starts at a third of the ceiling with a burst of the rest of
+// one second's ceiling, then (FirstSecond after its first send) of at most
+// the concurrency, grows by one request/s per success up to the ceiling
+// and never beyond it.
 func TestPacerStartsModerateAndGrowsToTheCeiling(t *testing.T) {
 	clock := simhttp.NewClock(t0)
 	p := NewPacer(30, 0, 8, clock)
-	if p.Rate() != 10 || p.Burst() != 8 || p.Ceiling() != 30 {
+	if p.Rate() != 10 || p.Burst() != 20 || p.Ceiling() != 30 {
 		t.Fatalf("start: rate %v burst %d ceiling %v", p.Rate(), p.Burst(), p.Ceiling())
 	}
 	for range 5 {
@@ -49,6 +50,52 @@ func TestPacerStartsModerateAndGrowsToTheCeiling(t *testing.T) {
 	// No ceiling (rate_limit < 0): not paced.
 	if p := NewPacer(math.Inf(1), 0, 8, clock); !math.IsInf(p.Rate(), 1) {
 		t.Errorf("unlimited: %v", p.Rate())
+	}
+}
+
+// A short run's first 20 requests go at once (on the fake clock), the
+// 21st waits for the rate (10/s: 100 ms); FirstSecond after the first send
+// the burst is the concurrency again, so a pause does not save up more.
+func TestPacerFirstSecond(t *testing.T) {
+	clock := simhttp.NewClock(t0)
+	p := NewPacer(30, 0, 8, clock)
+	var at []time.Duration
+	for range 21 {
+		ts, err := p.Wait(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		at = append(at, ts.Sub(t0))
+	}
+	for i, d := range at[:20] {
+		if d != 0 {
+			t.Fatalf("send %d at %v, want at once: %v", i+1, d, at)
+		}
+	}
+	if at[20] != 100*time.Millisecond {
+		t.Errorf("21st send at %v, want 100ms", at[20])
+	}
+	clock.Advance(10 * time.Second)
+	if _, err := p.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if p.Burst() != 8 {
+		t.Errorf("burst after the first second %d, want the concurrency 8", p.Burst())
+	}
+	// A configured burst has no first second; a throttling signal in it
+	// drops the burst to 1 for good.
+	if p := NewPacer(30, 4, 8, clock); p.Burst() != 4 {
+		t.Errorf("configured burst: %d", p.Burst())
+	}
+	p = NewPacer(30, 0, 8, clock)
+	sent, _ := p.Wait(context.Background())
+	p.Throttled(sent, time.Second)
+	clock.Advance(10 * time.Second)
+	if _, err := p.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if p.Burst() != 1 {
+		t.Errorf("burst after a throttle %d, want 1", p.Burst())
 	}
 }
 
