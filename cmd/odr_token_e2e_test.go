@@ -32,23 +32,26 @@ type tokenExpirer struct {
 	expired int
 }
 
+// ServeHTTP counts the request and expires the tokens when it is named.
+// Each request is counted and served whole under one lock: a request
+// counted before the one that expires the tokens has been answered with
+// the live token by then (served outside the lock, the expiry could
+// overtake it, and the token would never have worked).
 func (x *tokenExpirer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
 	if strings.Trim(r.URL.Path, "/") == "user/login" {
 		x.sim.ServeHTTP(w, r)
-		x.mu.Lock()
 		x.logins++
 		x.n = 0
-		x.mu.Unlock()
 		return
 	}
-	x.mu.Lock()
 	x.n++
 	x.total++
 	if x.at[expiry{x.logins, x.n}] {
 		x.sim.ExpireTokens()
 		x.expired++
 	}
-	x.mu.Unlock()
 	x.sim.ServeHTTP(w, r)
 }
 
