@@ -1,10 +1,14 @@
 package cmd
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 
 	"github.com/domainsync/domainsync/cmd/config"
+	"github.com/domainsync/domainsync/whmcsdb"
 )
 
 // effectiveConfig returns cfg when the caller supplied one (the demo, tests),
@@ -39,4 +43,20 @@ func runRegistrars(cfg *config.Config, want []string) ([]string, error) {
 		return nil, WithExitCode(ExitError, errors.New("no registrar configured: add registrars.openprovider (url, username, password) or registrars.odr (api_key, api_secret) to the configuration"))
 	}
 	return names, nil
+}
+
+// takeRunLock takes the run lock that sync and undo share (one writer of a
+// WHMCS database at a time). Another run holding it exits 75 after saying
+// so on errOut (what names this command's kind of run); any other failure
+// exits 1.
+func takeRunLock(ctx context.Context, db *whmcsdb.DB, errOut io.Writer, what string) (*whmcsdb.Lock, error) {
+	lock, err := db.LockHeld(ctx, "sync")
+	if errors.Is(err, whmcsdb.ErrLocked) {
+		fmt.Fprintf(errOut, "domainsync: another %s holds the lock on database %s; exiting\n", what, db.Name())
+		return nil, WithExitCode(ExitLocked, nil)
+	}
+	if err != nil {
+		return nil, WithExitCode(ExitError, err)
+	}
+	return lock, nil
 }

@@ -176,13 +176,9 @@ func runSync(ctx context.Context, opts *SyncOptions) error {
 		log.Warn("a real run would refuse to write", "reason", err)
 	}
 
-	lock, err := db.LockHeld(ctx, "sync")
-	if errors.Is(err, whmcsdb.ErrLocked) {
-		fmt.Fprintf(opts.IO.ErrOut, "domainsync: another sync run holds the lock on database %s; exiting\n", db.Name())
-		return WithExitCode(ExitLocked, nil)
-	}
+	lock, err := takeRunLock(ctx, db, opts.IO.ErrOut, "sync run")
 	if err != nil {
-		return WithExitCode(ExitError, err)
+		return err
 	}
 	defer lock.Release()
 

@@ -134,13 +134,9 @@ func runUndo(ctx context.Context, opts *UndoOptions) error {
 			return WithExitCode(ExitError, err)
 		}
 	}
-	lock, err := db.LockHeld(ctx, "sync")
-	if errors.Is(err, whmcsdb.ErrLocked) {
-		fmt.Fprintf(opts.IO.ErrOut, "domainsync: another run holds the lock on database %s; exiting\n", db.Name())
-		return WithExitCode(ExitLocked, nil)
-	}
+	lock, err := takeRunLock(ctx, db, opts.IO.ErrOut, "run")
 	if err != nil {
-		return WithExitCode(ExitError, err)
+		return err
 	}
 	defer lock.Release()
 
