@@ -110,7 +110,9 @@ func runDemo(ctx context.Context, opts *demoOptions) error {
 // with the built-in sync settings and no mail.
 func demoConfig(dsn, simURL string, sim *opsim.Server) *config.Config {
 	return &config.Config{
-		WHMCS: config.WHMCSConfig{DSN: config.DSN(dsn)},
+		// One connection besides the run lock's: the embedded engine's
+		// transactions must not overlap (see WHMCSConfig.MaxOpenConns).
+		WHMCS: config.WHMCSConfig{DSN: config.DSN(dsn), MaxOpenConns: 2},
 		Registrars: config.RegistrarsConfig{Openprovider: &config.OpenproviderConfig{
 			URL: simURL, Username: sim.Username(), Password: config.Secret(sim.Password()),
 			RateLimit: 1000, Concurrency: 8, // a loopback simulator: no need to pace

@@ -35,6 +35,9 @@ type Options struct {
 	// AllowNonTransactional lets writers proceed (with a logged warning)
 	// when a table written is not transactional (e.g. MyISAM).
 	AllowNonTransactional bool
+	// MaxOpenConns bounds the pool (0 = 8); the run lock holds one
+	// connection for the whole run, so it must be at least 2.
+	MaxOpenConns int
 	// Logger receives warnings; nil discards them.
 	Logger *slog.Logger
 	// Location is the WHMCS time zone (PHP date.timezone) in which DATETIME
@@ -98,8 +101,12 @@ func OpenConfig(ctx context.Context, cfg *mysql.Config, opts Options) (*DB, erro
 		return nil, redact(fmt.Errorf("database configuration: %w", err), pw)
 	}
 	sdb := sql.OpenDB(conn)
-	sdb.SetMaxOpenConns(maxOpenConns)
-	sdb.SetMaxIdleConns(maxIdleConns)
+	open, idle := maxOpenConns, maxIdleConns
+	if opts.MaxOpenConns > 0 {
+		open, idle = max(opts.MaxOpenConns, 2), min(idle, max(opts.MaxOpenConns, 2))
+	}
+	sdb.SetMaxOpenConns(open)
+	sdb.SetMaxIdleConns(idle)
 	sdb.SetConnMaxIdleTime(time.Minute)
 	sdb.SetConnMaxLifetime(30 * time.Minute)
 

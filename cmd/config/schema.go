@@ -32,6 +32,13 @@ type WHMCSConfig struct {
 	DSN                   DSN    `yaml:"dsn"` // go-sql-driver DSN
 	Dir                   string `yaml:"dir"` // WHMCS directory: DB settings from configuration.php
 	AllowNonTransactional bool   `yaml:"allow_non_transactional"`
+
+	// MaxOpenConns, set by the demo only (no configuration key), bounds
+	// the connections to the database (0 = whmcsdb's default). The demo's
+	// embedded engine commits a transaction by putting back its own copy
+	// of every table it touched, so two transactions must never overlap
+	// there: the demo sets 2, the run lock's connection and one more.
+	MaxOpenConns int `yaml:"-"`
 }
 
 // RegistrarsConfig holds one section per supported registrar; a nil section

@@ -202,6 +202,9 @@ func openConfigPHP(ctx context.Context, php *whmcsconf.PHPConfig, opts whmcsdb.O
 // directory is known; opts supplies the rest (Logger, Location).
 func OpenWHMCSDB(ctx context.Context, cfg *Config, opts whmcsdb.Options) (*whmcsdb.DB, error) {
 	opts.AllowNonTransactional = opts.AllowNonTransactional || cfg.WHMCS.AllowNonTransactional
+	if opts.MaxOpenConns == 0 {
+		opts.MaxOpenConns = cfg.WHMCS.MaxOpenConns
+	}
 	php := (*whmcsconf.PHPConfig)(nil)
 	if cfg.FromWHMCS != nil {
 		php = cfg.FromWHMCS.ConfigPHP
