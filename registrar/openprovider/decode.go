@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"strconv"
 	"strings"
 	"time"
 
 	"cloud.google.com/go/civil"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/domainsync/domainsync/registrar"
 )
@@ -44,12 +44,18 @@ type warning struct {
 // decodeEnvelope decodes a reply body. It fails when the body is not a JSON
 // object; fields of the wrong type are ignored rather than trusted.
 func decodeEnvelope(body []byte) (*envelope, error) {
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(body, &top); err != nil {
+	top := make(map[string]json.RawMessage, 4)
+	d := newScanner(body)
+	err := eachMember(d, func(name string) error {
+		v, err := rawValue(d, body)
+		top[name] = v // (a key sent twice: the last one, as encoding/json)
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, errNullObject) {
+			return nil, errors.New("reply is not a JSON object: null")
+		}
 		return nil, fmt.Errorf("reply is not a JSON object: %w", err)
-	}
-	if top == nil {
-		return nil, errors.New("reply is not a JSON object: null")
 	}
 	env := &envelope{}
 	if raw, ok := top["code"]; ok {
@@ -120,44 +126,38 @@ func eachListItem(raw json.RawMessage, each func(json.RawMessage) error) (int, e
 		return 0, nil
 	}
 	notObject := errors.New("reply data is not a JSON object")
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return -1, notObject
-	}
 	items, sawResults := 0, false
 	var totalRaw json.RawMessage
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return -1, notObject
-		}
-		key, _ := tok.(string)
+	d := newScanner(raw)
+	var eachErr error // (each's own error, returned as it is)
+	err := eachMember(d, func(key string) error {
 		switch key {
 		case "results":
 			if sawResults {
-				return -1, errors.New("reply data holds results twice")
+				eachErr = errors.New("reply data holds results twice")
+				return eachErr
 			}
 			sawResults = true
 			var err error
-			if items, err = eachArrayItem(dec, each); err != nil {
-				return -1, err
-			}
+			items, err = eachArrayItem(d, raw, func(item json.RawMessage) error {
+				if err := each(item); err != nil {
+					eachErr = err
+					return err
+				}
+				return nil
+			})
+			return err
 		case "total":
-			totalRaw = nil
-			if err := dec.Decode(&totalRaw); err != nil {
-				return -1, notObject
-			}
-		default:
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return -1, notObject
-			}
+			var err error
+			totalRaw, err = rawValue(d, raw)
+			return err
 		}
-	}
-	if _, err := dec.Token(); err != nil {
-		return -1, notObject
-	}
-	if _, err := dec.Token(); err != io.EOF { // nothing after the object
+		return d.SkipValue()
+	})
+	switch {
+	case eachErr != nil:
+		return -1, eachErr
+	case err != nil:
 		return -1, notObject
 	}
 	t, present, err := int64Field(totalRaw)
@@ -170,24 +170,25 @@ func eachListItem(raw json.RawMessage, each func(json.RawMessage) error) (int, e
 	return -1, nil
 }
 
-// eachArrayItem reads the value of data.results: null, or an array whose
-// elements are handed to each one at a time. It returns their number.
-func eachArrayItem(dec *json.Decoder, each func(json.RawMessage) error) (int, error) {
+// eachArrayItem reads the value of data.results from d, which reads raw:
+// null, or an array whose elements are handed to each one at a time (each
+// a slice of raw). It returns their number.
+func eachArrayItem(d *jsontext.Decoder, raw []byte, each func(json.RawMessage) error) (int, error) {
 	notArray := errors.New("reply data.results is not an array")
-	tok, err := dec.Token()
-	if err != nil {
+	switch d.PeekKind() {
+	case 'n':
+		return 0, d.SkipValue() // "results": null
+	case '[':
+	default:
 		return 0, notArray
 	}
-	if tok == nil {
-		return 0, nil // "results": null
-	}
-	if tok != json.Delim('[') {
+	if _, err := d.ReadToken(); err != nil {
 		return 0, notArray
 	}
 	n := 0
-	for dec.More() {
-		var item json.RawMessage
-		if err := dec.Decode(&item); err != nil {
+	for d.PeekKind() != ']' {
+		item, err := rawValue(d, raw)
+		if err != nil {
 			return n, notArray
 		}
 		n++
@@ -195,7 +196,7 @@ func eachArrayItem(dec *json.Decoder, each func(json.RawMessage) error) (int, er
 			return n, err
 		}
 	}
-	if _, err := dec.Token(); err != nil {
+	if _, err := d.ReadToken(); err != nil {
 		return n, notArray
 	}
 	return n, nil
@@ -244,41 +245,43 @@ type decoded struct {
 // decodeDomain; the worst that can do is leave a wanted name out of the
 // listing, and such a name is looked up on its own.)
 func quickName(raw json.RawMessage) (name string, id int64, ok bool) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+	d := newScanner(raw)
+	if d.PeekKind() != '{' {
 		return "", 0, false
 	}
-	var idRaw, domRaw json.RawMessage
-	for (idRaw == nil || domRaw == nil) && dec.More() {
-		tok, err := dec.Token()
+	if _, err := d.ReadToken(); err != nil {
+		return "", 0, false
+	}
+	var sawID, sawDomain, strs bool
+	var sld, ext string
+	for (!sawID || !sawDomain) && d.PeekKind() == '"' {
+		tok, err := d.ReadToken()
 		if err != nil {
 			return "", 0, false
 		}
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return "", 0, false
+		switch key := tok.String(); {
+		case key == "id" && !sawID:
+			sawID = true
+			v, err := d.ReadValue()
+			if err != nil {
+				return "", 0, false
+			}
+			if id, err = strconv.ParseInt(string(v), 10, 64); err != nil || id <= 0 {
+				return "", 0, false
+			}
+		case key == "domain" && !sawDomain:
+			sawDomain = true
+			if sld, ext, strs = quickDomain(d); !strs {
+				return "", 0, false // missing, null or not a string
+			}
+		default:
+			if err := d.SkipValue(); err != nil {
+				return "", 0, false
+			}
 		}
-		switch tok {
-		case "id":
-			idRaw = v
-		case "domain":
-			domRaw = v
-		}
 	}
-	if idRaw == nil || domRaw == nil {
+	if !sawID || !sawDomain {
 		return "", 0, false
-	}
-	id, err := strconv.ParseInt(string(idRaw), 10, 64)
-	if err != nil || id <= 0 {
-		return "", 0, false
-	}
-	var dm map[string]json.RawMessage
-	if json.Unmarshal(domRaw, &dm) != nil {
-		return "", 0, false
-	}
-	var sld, ext string
-	if json.Unmarshal(dm["name"], &sld) != nil || json.Unmarshal(dm["extension"], &ext) != nil {
-		return "", 0, false // missing, null or not a string
 	}
 	if !isASCII(sld) || !isASCII(ext) {
 		return "", 0, false // (strings.ToLower maps some non-ASCII runes to ASCII)

@@ -1,7 +1,10 @@
 package openprovider
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"math"
 	"strings"
 	"testing"
 
@@ -416,6 +419,46 @@ func FuzzParseDate(f *testing.F) {
 			if !d.IsValid() || !strings.HasPrefix(strings.TrimSpace(s), d.String()) {
 				t.Fatalf("ParseDate(%q) = %v", s, d)
 			}
+		}
+	})
+}
+
+// FuzzDecodeEnvelope: the envelope is read as encoding/json would read it
+// into a map of its keys: the same replies accepted, the same code,
+// description and data (the last of a key sent twice).
+func FuzzDecodeEnvelope(f *testing.F) {
+	for _, s := range []string{
+		`{"code":0,"desc":"","data":{"results":[],"total":0}}`, `{"code":196,"desc":"x","data":"y"}`,
+		`{"code":0,"code":5}`, `null`, `[]`, `{} {}`, `{"a":1}x`, " {\"desc\":\"\xff\"} ", `{"data":{"a":[1,2,{"b":null}]}}`,
+		`{"code":"7","maintenance":"yes","warnings":[{"code":1,"desc":"w"}]}`, `{"data":null}`, ``, `{`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		env, err := decodeEnvelope(body)
+		var top map[string]json.RawMessage
+		werr := json.Unmarshal(body, &top)
+		if werr == nil && top == nil {
+			werr = errors.New("null")
+		}
+		if n, _, cerr := int64Field(top["code"]); werr == nil && (cerr != nil || n < math.MinInt32 || n > math.MaxInt32) {
+			werr = errors.New("code is not an integer") // (a field error, not the envelope's)
+		}
+		if (err == nil) != (werr == nil) {
+			t.Fatalf("%q: decodeEnvelope error %v, encoding/json %v", body, err, werr)
+		}
+		if err != nil {
+			return
+		}
+		code, present, _ := int64Field(top["code"])
+		if present != env.HasCode || present && int(code) != env.Code {
+			t.Fatalf("%q: code %d %v, want %d %v", body, env.Code, env.HasCode, code, present)
+		}
+		if desc, _, _ := stringField(top["desc"]); desc != env.Desc {
+			t.Fatalf("%q: desc %q, want %q", body, env.Desc, desc)
+		}
+		if d := top["data"]; len(env.Data) > 0 && !bytes.Equal(env.Data, d) {
+			t.Fatalf("%q: data %q, want %q", body, env.Data, d)
 		}
 	})
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/domainsync/domainsync/registrar"
 	"github.com/domainsync/domainsync/registrar/openprovider/opsim"
 )
@@ -229,4 +231,36 @@ func TestListWanted(t *testing.T) {
 	if n := len(s.Requests()) - before; n != 1+3 {
 		t.Errorf("%d requests, want a login and 3 pages", n)
 	}
+}
+
+// FuzzQuickName: whatever quickName names, decodeDomain names the same
+// (the same id and name) for an item without a key sent twice, and it
+// never panics.
+func FuzzQuickName(f *testing.F) {
+	for _, s := range []string{
+		`{"id":5,"domain":{"name":"example","extension":"com"}}`,
+		`{"status":"ACT","domain":{"extension":".CO.uk","name":"ex\u0061mple"},"id":7}`,
+		`{"id":5,"domain":{"name":"a","extension":"com","x":[1,{"y":null}]},"renewal_date":"2026-01-01 00:00:00"}`,
+		`{"id":5,"domain":{"name":"a","name":7,"extension":"com"}}`,
+		`{"id":5,"domain":{"name":"b\xffc","extension":"com"}}`,
+		`{"id":1e3,"domain":{"name":"a","extension":"com"}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		name, id, ok := quickName(raw) // (first: it must not panic on anything)
+		if !ok || !json.Valid(raw) {   // (it is handed items of a reply found valid)
+			return
+		}
+		if !jsontext.Value(raw).IsValid() { // (a key sent twice, or bytes that are not UTF-8)
+			return
+		}
+		d, dok := decodeDomain(raw)
+		if !dok || d.rec.Invalid != nil && d.rec.Name == "" {
+			return // (the full decoding refuses the item: it is not skipped by name alone)
+		}
+		if d.rec.Name != name || d.id != id {
+			t.Fatalf("%s: quickName %q %d, decodeDomain %q %d", raw, name, id, d.rec.Name, d.id)
+		}
+	})
 }
