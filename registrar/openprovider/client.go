@@ -40,12 +40,16 @@ const (
 	// PUT per real difference), never one request more than 3 times, and
 	// one login per token lifetime, so none of those limits is reached at
 	// any rate. 30/s — "some tens a second" — lets an --all run over
-	// 10,000 domains with 400 writes finish in 12-20 s, and is a fifth
-	// of the load an 8-connection client could make at 50 ms latency. The
-	// client starts at a third of it and backs off on HTTP 429/503.
+	// 10,000 domains with 400 writes finish in 12-20 s. The client starts
+	// at a third of it and backs off on HTTP 429/503.
 	DefaultRateLimit = 30.0
-	// DefaultConcurrency is the number of requests in flight at once.
-	DefaultConcurrency = 8
+	// DefaultConcurrency is the number of requests in flight at once: what
+	// reaches the rate ceiling when replies take half a second (30 × 0.5 s
+	// = 15; a listing page of 1,000 domains can take that long), so the
+	// ceiling, not the connections, bounds a long run, and a batch's ten
+	// listing pages or ten writes go out in one wave instead of two.
+	// Openprovider publishes no limit on connections or distinct calls.
+	DefaultConcurrency = 16
 	// DefaultRequestTimeout bounds one attempt, body included.
 	DefaultRequestTimeout = 30 * time.Second
 	// DefaultRetryBackoff is the wait before the first retry of a transient
