@@ -61,9 +61,12 @@ type MissingLooker interface {
 // portfolio streaming only the domains a run needs (by ASCII name), plus
 // every record whose name they cannot tell cheaply; the others are not
 // decoded in full. A batch of 200 from a 10,000-domain portfolio needs 2 %
-// of what it lists.
+// of what it lists. expect (0: unknown) is the number of domains the run
+// expects the listing to hold (selection.Expect): the client requests the
+// first pages up to that many at once, without waiting for the first
+// page's total.
 type WantedLister interface {
-	ListWanted(ctx context.Context, want func(name string) bool, total func(int), fn func(registrar.Record) error) error
+	ListWanted(ctx context.Context, want func(name string) bool, expect int, total func(int), fn func(registrar.Record) error) error
 	ListDeletedWanted(ctx context.Context, want func(name string) bool, total func(int), fn func(registrar.Record) error) error
 }
 
@@ -126,6 +129,15 @@ func ChooseRead(names, portfolio, concurrency, pageSize int) ReadChoice {
 // names fit in one wave of requests, which no listing can beat.
 func LookupFirst(names, concurrency int) bool { return names <= max(1, concurrency) }
 
+// concurrency is the registrar client's concurrency (1 when it does not
+// say).
+func concurrency(r registrar.Registrar) int {
+	if c, ok := r.(ReadCapacity); ok {
+		return max(1, c.Concurrency())
+	}
+	return 1
+}
+
 func ceilDiv(a, b int) int {
 	if a <= 0 {
 		return 0
@@ -164,12 +176,12 @@ type fetchResult struct {
 // registrar (fetch), the read cancelled at o.Deadline. The returned error
 // is the run's context being cancelled; every other failure is in the
 // result.
-func fetchBatch(ctx context.Context, o Options, want []string) (fetchResult, error) {
+func fetchBatch(ctx context.Context, o Options, want []string, expect int) (fetchResult, error) {
 	fctx, cancel := ctx, context.CancelFunc(func() {})
 	if !o.Deadline.IsZero() {
 		fctx, cancel = context.WithDeadline(ctx, o.Deadline)
 	}
-	results, err := fetch(fctx, o, want)
+	results, err := fetch(fctx, o, want, expect)
 	cancel()
 	switch {
 	case err == nil:
@@ -191,7 +203,13 @@ func fetchBatch(ctx context.Context, o Options, want []string) (fetchResult, err
 // listing of deleted domains when the client has one (DeletedLister) and
 // more than one wave of lookups would be needed (always with --all); a name
 // in neither listing is not found. Otherwise they are looked up.
-func fetch(ctx context.Context, o Options, want []string) (map[string]registrar.Result, error) {
+//
+// expect is how many domains the registrar is expected to list (the
+// selection's WHMCS domains of the registrar; 0: unknown): when the
+// listing would win for that many, the client requests the first pages at
+// once, without waiting for the first page's total (WantedLister); the
+// choice is made again on the real total.
+func fetch(ctx context.Context, o Options, want []string, expect int) (map[string]registrar.Result, error) {
 	seen := make(map[string]bool, len(want))
 	for _, n := range want {
 		seen[n] = true
@@ -229,8 +247,11 @@ func fetch(ctx context.Context, o Options, want []string) (map[string]registrar.
 	unnamed := false // a listed record had no usable name
 	list := o.Registrar.List
 	if wl, ok := o.Registrar.(WantedLister); ok {
+		if decide && ChooseRead(len(want), expect, conc, pageSize).Strategy != ReadList {
+			expect = 0 // (lookups would win: the first page alone decides)
+		}
 		list = func(ctx context.Context, total func(int), fn func(registrar.Record) error) error {
-			return wl.ListWanted(ctx, func(name string) bool { return seen[name] }, total, fn)
+			return wl.ListWanted(ctx, func(name string) bool { return seen[name] }, expect, total, fn)
 		}
 	}
 	err := list(ctx, func(total int) {

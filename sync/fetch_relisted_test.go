@@ -57,7 +57,7 @@ func TestFetchListedLiveAndDeleted(t *testing.T) {
 		rec("once.nl", "10", "DELETED"),
 	}}
 	o := Options{Registrar: reg, All: true, Logger: slog.New(slog.DiscardHandler)}
-	out, err := fetch(context.Background(), o, []string{"again.nl", "later.nl", "gone.nl", "twice.nl", "once.nl"})
+	out, err := fetch(context.Background(), o, []string{"again.nl", "later.nl", "gone.nl", "twice.nl", "once.nl"}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,7 +53,7 @@ func TestFetchBatch(t *testing.T) {
 				ctx = context.Background()
 			}
 			o := Options{Registrar: c.reg, Deadline: c.deadline}.withDefaults()
-			f, err := fetchBatch(ctx, o, []string{"a.com", "b.com"})
+			f, err := fetchBatch(ctx, o, []string{"a.com", "b.com"}, 0)
 			if !errors.Is(err, c.err) || (c.err == nil) != (err == nil) {
 				t.Fatalf("error %v, want %v", err, c.err)
 			}

@@ -144,7 +144,7 @@ func runStages(ctx context.Context, o Options) (*Result, error) {
 
 	// Account-level failures and the deadline stop the run here, before
 	// anything is written.
-	f, err := fetchBatch(ctx, o, sel.Want)
+	f, err := fetchBatch(ctx, o, sel.Want, sel.Expect)
 	if err != nil {
 		return nil, err
 	}

@@ -35,6 +35,12 @@ type selection struct {
 	// holds (in the batch or not), those rows' ids.
 	Want []string
 	Dups map[string][]int64
+	// Expect is how many domains the registrar's listing is expected to
+	// hold (0: not counted): the WHMCS domains of the run's modules and
+	// statuses. --all has them all; a batch counts them (one COUNT) when
+	// the registrar lists only what it wants and the batch is more than
+	// one wave of lookups (fetch: the first pages are requested at once).
+	Expect int
 	// Invalid are the domains of the modules whose tbldomains.status is
 	// not a WHMCS status (read unless Names is set): report rows.
 	Invalid []whmcsdb.Domain
@@ -85,6 +91,14 @@ func selectDomains(ctx context.Context, o Options) (selection, error) {
 	sel.Want, sel.Dups = selectionNames(names)
 	if o.All && len(names) > 0 {
 		sel.MaxID = names[len(names)-1].ID
+	}
+	switch _, lists := o.Registrar.(WantedLister); {
+	case o.All:
+		sel.Expect = sel.Count
+	case lists && o.Names == nil && !LookupFirst(len(sel.Want), concurrency(o.Registrar)):
+		if sel.Expect, err = o.DB.CountDomains(ctx, sel.Query); err != nil {
+			return selection{}, err
+		}
 	}
 	o.Logger.Debug("batch selected", "domains", sel.Count, "all", o.All, "names", len(o.Names))
 	if o.Names == nil {

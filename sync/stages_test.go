@@ -33,7 +33,7 @@ func (e *rtEnv) upTo(t *testing.T, o Options) (selection, fetchResult, planResul
 	if err != nil {
 		t.Fatalf("select: %v", err)
 	}
-	f, err := fetchBatch(ctx, o, sel.Want)
+	f, err := fetchBatch(ctx, o, sel.Want, sel.Expect)
 	if err != nil || f.TimedOut || f.AccountErr != nil {
 		t.Fatalf("fetch: %v (%+v)", err, f)
 	}

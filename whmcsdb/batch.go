@@ -301,6 +301,23 @@ func (db *DB) SelectNames(ctx context.Context, q BatchQuery) ([]DomainName, erro
 	return out, nil
 }
 
+// CountDomains returns the number of domains of the registrars and
+// statuses q selects (Names, Interval, Limit and the ByID options
+// ignored), with one query: how many a registrar listing is expected to
+// hold.
+func (db *DB) CountDomains(ctx context.Context, q BatchQuery) (int, error) {
+	q.Interval, q.Names = 0, nil
+	b, err := q.build(db.loc, false)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	if err := db.sql.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+b.from+" WHERE "+b.where, b.args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("counting the domains: %w", err)
+	}
+	return n, nil
+}
+
 func (db *DB) scanDomain(rows *sql.Rows) (Domain, error) {
 	var (
 		d                            Domain

@@ -219,6 +219,17 @@ func TestSelectBatch(t *testing.T) {
 		})
 	}
 
+	t.Run("CountDomains: the registrar's domains of the statuses, whatever the interval, names and limit", func(t *testing.T) {
+		q := BatchQuery{Registrar: "openprovider", Statuses: both, Now: now, Interval: time.Hour, Limit: 1, Names: []string{"a.com"}}
+		n, err := e.db.CountDomains(context.Background(), q)
+		if err != nil || n != 6 {
+			t.Errorf("CountDomains = %d, %v; want 6 (a, b, c, d, g and h.com)", n, err)
+		}
+		if _, err := e.db.CountDomains(context.Background(), BatchQuery{Registrar: "openprovider"}); err == nil {
+			t.Error("CountDomains without statuses: no error")
+		}
+	})
+
 	t.Run("--all: names in id order, then the domains by id in chunks", func(t *testing.T) {
 		q := BatchQuery{Registrar: "openprovider", Statuses: both, Now: now}
 		ids, err := e.db.SelectNames(context.Background(), q)

@@ -38,6 +38,12 @@ func (c *Client) ListPage(ctx context.Context, offset, limit int) (records []reg
 type listing struct {
 	deleted bool
 	want    func(name string) bool
+	// expect, when above one page, is how many domains the caller expects
+	// the listing to hold: the first wave of pages (up to Concurrency)
+	// is requested at once with the first page, instead of after its
+	// total has come back (one round trip less). Pages past the real end
+	// come back empty; a real total above it is read as before.
+	expect int
 }
 
 // page fetches one page of the listing lst.
@@ -102,8 +108,15 @@ func (c *Client) List(ctx context.Context, total func(int), fn func(registrar.Re
 // unnamed ones, Unicode names): the others are counted and de-duplicated
 // like every record but not decoded in full, which is most of a listing's
 // cost when a run needs a few names of a large portfolio.
-func (c *Client) ListWanted(ctx context.Context, want func(name string) bool, total func(int), fn func(registrar.Record) error) error {
-	return c.list(ctx, listing{want: want}, total, fn)
+//
+// expect (0: unknown) is how many domains the caller expects the listing
+// to hold (say, the WHMCS domains of the registrar): with more than one
+// page's worth, the first pages, up to Concurrency, are requested at once
+// with the first one rather than after its total has come back. They are
+// not wasted unless the first page's total makes the caller stop (fn
+// returning an error): then those still in flight are cancelled.
+func (c *Client) ListWanted(ctx context.Context, want func(name string) bool, expect int, total func(int), fn func(registrar.Record) error) error {
+	return c.list(ctx, listing{want: want, expect: expect}, total, fn)
 }
 
 // ListDeletedWanted is ListDeleted with ListWanted's filter.
@@ -126,21 +139,45 @@ func (c *Client) list(ctx context.Context, deleted listing, total func(int), fn 
 	if err := c.Login(ctx); err != nil {
 		return err
 	}
-	first, t0, err := c.page(ctx, 0, PageSize, deleted)
+	// The first wave: the first page, and with an expected size the pages
+	// after it up to the concurrency, handed over in order. The first
+	// page's total starts the totals; a first page that fails fails the
+	// listing, a later one is skipped (sweep).
+	offsets := []int{0}
+	for off := PageSize; off < deleted.expect && len(offsets) < c.conc; off += PageSize {
+		offsets = append(offsets, off)
+	}
+	em := &emitter{ids: map[int64]struct{}{}, names: map[string]struct{}{}, fn: fn}
+	var (
+		tr      totals
+		t0      int
+		lastLen int // records on the last page of the wave
+		handed  int
+	)
+	err := c.fetchPages(ctx, deleted, offsets, func(ds []decoded, t int, perr error) error {
+		handed++
+		if handed == 1 {
+			if perr != nil {
+				return perr
+			}
+			t0, tr = t, totals{first: t, last: t, max: t}
+			if total != nil {
+				total(t)
+			}
+		} else if !tr.page(t, perr) {
+			return nil
+		}
+		lastLen = len(ds)
+		return em.emit(ds)
+	})
 	if err != nil {
 		return err
 	}
-	if total != nil {
-		total(t0)
-	}
-	em := &emitter{ids: map[int64]struct{}{}, names: map[string]struct{}{}, fn: fn}
-	if err := em.emit(first); err != nil {
-		return err
-	}
+	next := offsets[len(offsets)-1] + PageSize
 	if t0 < 0 {
 		// No total: read pages one by one until a short one.
-		for off, n := PageSize, len(first); n == PageSize; off += PageSize {
-			ds, _, err := c.page(ctx, off, PageSize, deleted)
+		for n := lastLen; n == PageSize && tr.partial == nil; next += PageSize {
+			ds, _, err := c.page(ctx, next, PageSize, deleted)
 			if err != nil {
 				return err
 			}
@@ -149,11 +186,13 @@ func (c *Client) list(ctx context.Context, deleted listing, total func(int), fn 
 			}
 			n = len(ds)
 		}
+		if tr.partial != nil {
+			return tr.partial
+		}
 		return nil
 	}
 
-	tr := totals{first: t0, last: t0, max: t0}
-	if err := c.sweep(ctx, deleted, PageSize, &tr, em); err != nil {
+	if err := c.sweep(ctx, deleted, next, &tr, em); err != nil {
 		return err
 	}
 	if tr.partial != nil {
@@ -187,6 +226,20 @@ type totals struct {
 	partial          *registrar.PartialListError
 }
 
+// page records a page after the first of a sweep: its total, or the
+// error it still failed with (then it is skipped: false).
+func (t *totals) page(total int, err error) bool {
+	if err != nil {
+		if t.partial == nil {
+			t.partial = &registrar.PartialListError{Registrar: Name, Err: err}
+		}
+		t.partial.Pages++
+		return false
+	}
+	t.add(total)
+	return true
+}
+
 func (t *totals) add(n int) {
 	if n < 0 {
 		return
@@ -210,14 +263,9 @@ func (c *Client) sweep(ctx context.Context, deleted listing, from int, tr *total
 		}
 		next = offsets[len(offsets)-1] + PageSize
 		err := c.fetchPages(ctx, deleted, offsets, func(ds []decoded, t int, perr error) error {
-			if perr != nil {
-				if tr.partial == nil {
-					tr.partial = &registrar.PartialListError{Registrar: Name, Err: perr}
-				}
-				tr.partial.Pages++
+			if !tr.page(t, perr) {
 				return nil
 			}
-			tr.add(t)
 			return em.emit(ds)
 		})
 		if err != nil {

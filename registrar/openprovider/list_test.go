@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"reflect"
 	"strings"
+	stdsync "sync"
 	"testing"
+	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
 
@@ -208,7 +211,7 @@ func TestListWanted(t *testing.T) {
 	before := len(s.Requests())
 	c2 := newClient(t, s, c.base.String())
 	got := map[string]registrar.Record{}
-	err := c2.ListWanted(context.Background(), func(n string) bool { return want[n] }, nil, func(r registrar.Record) error {
+	err := c2.ListWanted(context.Background(), func(n string) bool { return want[n] }, 0, nil, func(r registrar.Record) error {
 		got[r.Name] = r
 		return nil
 	})
@@ -263,4 +266,90 @@ func FuzzQuickName(f *testing.F) {
 			t.Fatalf("%s: quickName %q %d, decodeDomain %q %d", raw, name, id, d.rec.Name, d.id)
 		}
 	})
+}
+
+// ListWanted with an expected size requests the first pages, up to the
+// concurrency, before any of them has been answered (the simulator holds
+// each of them until the whole wave has arrived), and lists exactly what
+// List lists whether the expectation is right, too high or too low.
+func TestListWantedFirstWave(t *testing.T) {
+	gen := opsim.Generate(2500, 4)
+	for _, tc := range []struct {
+		name          string
+		expect, wave  int
+		pages         int // listing requests in all
+		stopAtFirst   bool
+		wantStopError bool
+	}{
+		{name: "right", expect: 2500, wave: 3, pages: 3},
+		{name: "too high", expect: 9000, wave: 4, pages: 4}, // (the concurrency, 4: one page past the end)
+		{name: "too low", expect: 1500, wave: 2, pages: 3},
+		{name: "unknown", expect: 0, wave: 1, pages: 3},
+		{name: "stopped by the first total", expect: 2500, wave: 3, stopAtFirst: true, wantStopError: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, c := setup(t, opsim.Options{Domains: gen})
+			all := map[string]registrar.Record{}
+			if err := c.List(context.Background(), nil, func(r registrar.Record) error { all[r.Name] = r; return nil }); err != nil {
+				t.Fatal(err)
+			}
+			before := len(s.Requests())
+
+			// The barrier: each of the first wave's requests waits for all
+			// of them to have arrived.
+			var (
+				mu      stdsync.Mutex
+				arrived int
+				full    = make(chan struct{})
+			)
+			s.SetHook(func(r opsim.Request) {
+				if r.Method != "GET" || r.Path != "/v1beta/domains" {
+					return
+				}
+				mu.Lock()
+				arrived++
+				n := arrived
+				mu.Unlock()
+				if n > tc.wave {
+					return
+				}
+				if n == tc.wave {
+					close(full)
+				}
+				select {
+				case <-full:
+				case <-time.After(10 * time.Second):
+					t.Errorf("only %d of the first wave's %d pages were requested before the first reply", n, tc.wave)
+				}
+			})
+			c2 := newClient(t, s, c.base.String())
+			got := map[string]registrar.Record{}
+			errStop := errors.New("stop")
+			total := -2
+			err := c2.ListWanted(context.Background(), func(string) bool { return true }, tc.expect,
+				func(n int) { total = n },
+				func(r registrar.Record) error {
+					if tc.stopAtFirst {
+						return errStop
+					}
+					got[r.Name] = r
+					return nil
+				})
+			if tc.wantStopError {
+				if !errors.Is(err, errStop) || total != len(all) {
+					t.Fatalf("err %v total %d, want the callback's error after the total %d", err, total, len(all))
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, all) || total != len(all) {
+				t.Errorf("listed %d domains (total %d), want %d as List lists them", len(got), total, len(all))
+			}
+			if n := len(s.Requests()) - before; n != 1+tc.pages {
+				t.Errorf("%d requests, want a login and %d pages", n, tc.pages)
+			}
+		})
+	}
 }
