@@ -106,7 +106,7 @@ func TestNew(t *testing.T) {
 		t.Errorf("sandbox url with /v1beta/: %v %v", c, err)
 	}
 	if c.conc != DefaultConcurrency || c.timeout != DefaultRequestTimeout || c.userAgent != DefaultUserAgent ||
-		c.pacer.Ceiling() != DefaultRateLimit || c.pacer.Rate() != DefaultRateLimit/3 || c.pacer.Burst() != DefaultRateLimit*2/3 { // (the first second's burst: rest.FirstSecond)
+		c.pacer.Ceiling() != DefaultRateLimit || c.pacer.Rate() != DefaultRateLimit/3 || c.pacer.Burst() != DefaultRateLimit { // (the first second's burst: rest.FirstSecond)
 		t.Errorf("defaults: conc %d timeout %s ua %q ceiling %v rate %v burst %d", c.conc, c.timeout, c.userAgent, c.pacer.Ceiling(), c.pacer.Rate(), c.pacer.Burst())
 	}
 }

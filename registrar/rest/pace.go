@@ -51,6 +51,16 @@ const (
 	// ProbeStep is how much the rate grows per second of successful
 	// replies after the first throttling signal (requests/s per second).
 	ProbeStep = 0.5
+	// NearStep is how much it grows near the rate the last throttling
+	// signal came at (within NearBand of it): each signal costs a
+	// Retry-After of sending nothing, so the rate closes in on where the
+	// registrar refused slowly, and a run settles under it for longer
+	// between signals (a 10-a-second server: a signal every 6-7 s at
+	// ProbeStep throughout, about 7 requests a second on average).
+	NearStep = ProbeStep / 5
+	// NearBand is the share of the last throttled rate below and above
+	// which the rate grows by ProbeStep again.
+	NearBand = 0.1
 	// MaxRetryAfter is the longest Retry-After a run waits for; a longer
 	// one stops the run (a cron run should not sleep for minutes).
 	MaxRetryAfter = 2 * time.Minute
@@ -59,12 +69,13 @@ const (
 // Pacer is the adaptive request rate of one registrar for one run. It
 // starts at StartShare of the ceiling with a burst of up to the
 // concurrency; in the first second after its first send (unless a burst
-// is configured) it may also spend the rest of one second's ceiling at
-// once (FirstSecond), and raises the rate by one request/s per successful reply
+// is configured) it may also spend one second's ceiling at once
+// (FirstSecond), and raises the rate by one request/s per successful reply
 // (doubling about every second) up to the ceiling. A throttling signal
 // (HTTP 429 or 503) multiplies the rate by BackoffFactor, drops the burst
 // to 1 and holds every send until the reply's Retry-After has passed; from
-// then on the rate grows by ProbeStep a second while replies succeed, so it
+// then on the rate grows by ProbeStep a second while replies succeed, and
+// by NearStep within NearBand of the rate the signal came at, so it
 // settles just under what the registrar allows. Several throttled replies
 // to requests sent before the last backoff count as one signal. A ceiling
 // of +Inf (rate_limit < 0) is not paced; Retry-After is still honoured.
@@ -76,6 +87,7 @@ type Pacer struct {
 	ceiling   float64
 	cur       float64
 	probing   bool      // a throttling signal was seen: grow by ProbeStep
+	refused   float64   // the rate the last throttling signal came at
 	hold      time.Time // no send before this
 	lastCut   time.Time // when the rate was last cut
 	throttles int64
@@ -83,12 +95,13 @@ type Pacer struct {
 	firstEnd  time.Time // the end of the first second (zero: before the first send)
 }
 
-// FirstSecond is how long after its first send a pacer's burst is the
-// rest of one second's ceiling (20 of 30) instead of the concurrency: a
+// FirstSecond is how long after its first send a pacer's burst is one
+// second's ceiling (30 for Openprovider) instead of the concurrency: a
 // short run's requests (a batch of 200 names from 10,000: its login, 10
-// listing pages, 4 searches and 10 writes) go as fast as replies come
-// instead of waiting for the starting rate to grow, while a long run
-// settles as before: the first throttling signal drops the burst to 1.
+// listing pages, 4 searches and 10 writes, 25 in about 0.3 s) go as fast
+// as replies come instead of waiting for the starting rate to grow, while
+// a long run settles as before: the first throttling signal drops the
+// burst to 1.
 const FirstSecond = time.Second
 
 // NewPacer builds a pacer under ceiling requests a second (+Inf: no
@@ -113,7 +126,7 @@ func NewPacer(ceiling float64, burst, conc int, clock Clock) *Pacer {
 	p.burst = burst
 	first := burst
 	if !configured {
-		first = max(burst, int(ceiling-p.cur)) // the rest of one second's ceiling
+		first = max(burst, int(ceiling)) // one second's ceiling
 	}
 	p.lim = rate.NewLimiter(rate.Limit(p.cur), first)
 	return p
@@ -203,7 +216,11 @@ func (p *Pacer) Success() {
 		return
 	}
 	if p.probing {
-		p.cur += ProbeStep / p.cur
+		step := ProbeStep
+		if math.Abs(p.cur-p.refused) <= NearBand*p.refused {
+			step = NearStep
+		}
+		p.cur += step / p.cur
 	} else {
 		p.cur++
 	}
@@ -227,6 +244,7 @@ func (p *Pacer) Throttled(sent time.Time, wait time.Duration) {
 	}
 	p.lastCut = now
 	p.probing = true
+	p.refused = p.cur
 	p.cur = max(MinRate, p.cur*BackoffFactor)
 	p.lim.SetLimitAt(now, rate.Limit(p.cur))
 	p.lim.SetBurstAt(now, 1)

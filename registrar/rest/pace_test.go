@@ -18,14 +18,14 @@ import (
 
 var t0 = time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
 
-// The pacer starts at a third of the ceiling with a burst of the rest of
-// one second's ceiling, then (FirstSecond after its first send) of at most
+// The pacer starts at a third of the ceiling with a burst of one second's
+// ceiling, then (FirstSecond after its first send) of at most
 // the concurrency, grows by one request/s per success up to the ceiling
 // and never beyond it.
 func TestPacerStartsModerateAndGrowsToTheCeiling(t *testing.T) {
 	clock := simhttp.NewClock(t0)
 	p := NewPacer(30, 0, 8, clock)
-	if p.Rate() != 10 || p.Burst() != 20 || p.Ceiling() != 30 {
+	if p.Rate() != 10 || p.Burst() != 30 || p.Ceiling() != 30 {
 		t.Fatalf("start: rate %v burst %d ceiling %v", p.Rate(), p.Burst(), p.Ceiling())
 	}
 	for range 5 {
@@ -53,27 +53,28 @@ func TestPacerStartsModerateAndGrowsToTheCeiling(t *testing.T) {
 	}
 }
 
-// A short run's first 20 requests go at once (on the fake clock), the
-// 21st waits for the rate (10/s: 100 ms); FirstSecond after the first send
-// the burst is the concurrency again, so a pause does not save up more.
+// A short run's first 30 requests (one second's ceiling) go at once (on
+// the fake clock), the 31st waits for the rate (10/s: 100 ms); FirstSecond
+// after the first send the burst is the concurrency again, so a pause does
+// not save up more.
 func TestPacerFirstSecond(t *testing.T) {
 	clock := simhttp.NewClock(t0)
 	p := NewPacer(30, 0, 8, clock)
 	var at []time.Duration
-	for range 21 {
+	for range 31 {
 		ts, err := p.Wait(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
 		at = append(at, ts.Sub(t0))
 	}
-	for i, d := range at[:20] {
+	for i, d := range at[:30] {
 		if d != 0 {
 			t.Fatalf("send %d at %v, want at once: %v", i+1, d, at)
 		}
 	}
-	if at[20] != 100*time.Millisecond {
-		t.Errorf("21st send at %v, want 100ms", at[20])
+	if at[30] != 100*time.Millisecond {
+		t.Errorf("31st send at %v, want 100ms", at[30])
 	}
 	clock.Advance(10 * time.Second)
 	if _, err := p.Wait(context.Background()); err != nil {
@@ -320,5 +321,47 @@ func TestSendPOSTNotResent(t *testing.T) {
 	}
 	if err := tr.Send(context.Background(), Request{Method: "POST", Path: "/login", Login: true}, h); err == nil || hits["/login"] != 3 {
 		t.Errorf("login: %v, %d sends", err, hits["/login"])
+	}
+}
+
+// After a throttling signal at rate R the rate grows by ProbeStep a
+// second up to (1-NearBand)·R, by NearStep within NearBand of R, and by
+// ProbeStep again past (1+NearBand)·R, where nothing was refused.
+func TestPacerApproachesTheRefusedRateSlowly(t *testing.T) {
+	clock := simhttp.NewClock(t0)
+	p := NewPacer(100, 0, 8, clock)
+	for p.Rate() < 40 {
+		p.Success()
+	}
+	sent, _ := p.Wait(context.Background())
+	p.Throttled(sent, 0)
+	refused := p.Rate() / BackoffFactor
+	// Each Success adds step/rate: a second of successes adds step.
+	second := func() float64 {
+		before := p.Rate()
+		for range int(math.Round(before)) {
+			p.Success()
+		}
+		return p.Rate() - before
+	}
+	near := func(got, want float64) bool { return math.Abs(got-want) < want/20 }
+	for p.Rate() < (1-NearBand)*refused-ProbeStep {
+		if g := second(); !near(g, ProbeStep) {
+			t.Fatalf("at %.2f (refused at %.2f): +%.3f a second, want %.2f", p.Rate(), refused, g, ProbeStep)
+		}
+	}
+	for p.Rate() < (1-NearBand)*refused {
+		second()
+	}
+	for p.Rate() < (1+NearBand)*refused-NearStep {
+		if g := second(); !near(g, NearStep) {
+			t.Fatalf("at %.2f (refused at %.2f): +%.3f a second, want %.2f", p.Rate(), refused, g, NearStep)
+		}
+	}
+	for p.Rate() <= (1+NearBand)*refused {
+		second()
+	}
+	if g := second(); !near(g, ProbeStep) {
+		t.Errorf("past the band at %.2f: +%.3f a second, want %.2f", p.Rate(), g, ProbeStep)
 	}
 }
