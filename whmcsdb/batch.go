@@ -307,13 +307,19 @@ func (db *DB) SelectNames(ctx context.Context, q BatchQuery) ([]DomainName, erro
 // hold.
 func (db *DB) CountDomains(ctx context.Context, q BatchQuery) (int, error) {
 	q.Interval, q.Names = 0, nil
-	b, err := q.build(db.loc, false)
+	return db.count(ctx, q, false, "the domains")
+}
+
+// count counts the rows q selects (syncExists: whether its sync table
+// exists); what names them in an error.
+func (db *DB) count(ctx context.Context, q BatchQuery, syncExists bool, what string) (int, error) {
+	b, err := q.build(db.loc, syncExists)
 	if err != nil {
 		return 0, err
 	}
 	var n int
 	if err := db.sql.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+b.from+" WHERE "+b.where, b.args...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("counting the domains: %w", err)
+		return 0, fmt.Errorf("counting %s: %w", what, err)
 	}
 	return n, nil
 }
@@ -443,15 +449,7 @@ func (db *DB) CountDue(ctx context.Context, q BatchQuery) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	b, err := q.build(db.loc, exists)
-	if err != nil {
-		return 0, err
-	}
-	var n int
-	if err := db.sql.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+b.from+" WHERE "+b.where, b.args...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("counting due domains: %w", err)
-	}
-	return n, nil
+	return db.count(ctx, q, exists, "due domains")
 }
 
 // InvalidStatusDomains returns the domains of registrar (the module names,
