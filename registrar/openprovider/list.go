@@ -132,7 +132,7 @@ func (c *Client) ListDeleted(ctx context.Context, total func(int), fn func(regis
 	return c.list(ctx, listing{deleted: true}, total, fn)
 }
 
-func (c *Client) list(ctx context.Context, deleted listing, total func(int), fn func(registrar.Record) error) error {
+func (c *Client) list(ctx context.Context, lst listing, total func(int), fn func(registrar.Record) error) error {
 	if fn == nil {
 		fn = func(registrar.Record) error { return nil }
 	}
@@ -144,7 +144,7 @@ func (c *Client) list(ctx context.Context, deleted listing, total func(int), fn 
 	// page's total starts the totals; a first page that fails fails the
 	// listing, a later one is skipped (sweep).
 	offsets := []int{0}
-	for off := PageSize; off < deleted.expect && len(offsets) < c.conc; off += PageSize {
+	for off := PageSize; off < lst.expect && len(offsets) < c.conc; off += PageSize {
 		offsets = append(offsets, off)
 	}
 	em := &emitter{ids: map[int64]struct{}{}, names: map[string]struct{}{}, fn: fn}
@@ -154,7 +154,7 @@ func (c *Client) list(ctx context.Context, deleted listing, total func(int), fn 
 		lastLen int // records on the last page of the wave
 		handed  int
 	)
-	err := c.fetchPages(ctx, deleted, offsets, func(ds []decoded, t int, perr error) error {
+	err := c.fetchPages(ctx, lst, offsets, func(ds []decoded, t int, perr error) error {
 		handed++
 		if handed == 1 {
 			if perr != nil {
@@ -177,7 +177,7 @@ func (c *Client) list(ctx context.Context, deleted listing, total func(int), fn 
 	if t0 < 0 {
 		// No total: read pages one by one until a short one.
 		for n := lastLen; n == PageSize && tr.partial == nil; next += PageSize {
-			ds, _, err := c.page(ctx, next, PageSize, deleted)
+			ds, _, err := c.page(ctx, next, PageSize, lst)
 			if err != nil {
 				return err
 			}
@@ -192,7 +192,7 @@ func (c *Client) list(ctx context.Context, deleted listing, total func(int), fn 
 		return nil
 	}
 
-	if err := c.sweep(ctx, deleted, next, &tr, em); err != nil {
+	if err := c.sweep(ctx, lst, next, &tr, em); err != nil {
 		return err
 	}
 	if tr.partial != nil {
@@ -204,7 +204,7 @@ func (c *Client) list(ctx context.Context, deleted listing, total func(int), fn 
 		c.log.Info("openprovider: the portfolio changed while it was listed; reading it once more",
 			"first_total", t0, "last_total", tr.last, "seen", em.count)
 		again := totals{first: tr.last, last: tr.last, max: tr.last}
-		if err := c.sweep(ctx, deleted, 0, &again, em); err != nil {
+		if err := c.sweep(ctx, lst, 0, &again, em); err != nil {
 			return err
 		}
 		if again.partial != nil {
@@ -254,7 +254,7 @@ func (t *totals) add(n int) {
 // sweep reads the pages from offset from up to the highest total seen,
 // streaming them in order; pages beyond the first plan are added when a
 // later total is higher.
-func (c *Client) sweep(ctx context.Context, deleted listing, from int, tr *totals, em *emitter) error {
+func (c *Client) sweep(ctx context.Context, lst listing, from int, tr *totals, em *emitter) error {
 	next := from
 	for round := 0; next < tr.max && round < 10; round++ {
 		var offsets []int
@@ -262,7 +262,7 @@ func (c *Client) sweep(ctx context.Context, deleted listing, from int, tr *total
 			offsets = append(offsets, off)
 		}
 		next = offsets[len(offsets)-1] + PageSize
-		err := c.fetchPages(ctx, deleted, offsets, func(ds []decoded, t int, perr error) error {
+		err := c.fetchPages(ctx, lst, offsets, func(ds []decoded, t int, perr error) error {
 			if !tr.page(t, perr) {
 				return nil
 			}
@@ -280,7 +280,7 @@ func (c *Client) sweep(ctx context.Context, deleted listing, from int, tr *total
 // retries is handed over as its error, unless the error stops the run
 // (account-level), which ends fetchPages. At most 2×Concurrency pages are
 // held in memory. It returns after every request it started has finished.
-func (c *Client) fetchPages(ctx context.Context, deleted listing, offsets []int, each func([]decoded, int, error) error) error {
+func (c *Client) fetchPages(ctx context.Context, lst listing, offsets []int, each func([]decoded, int, error) error) error {
 	type result struct {
 		ds    []decoded
 		total int
@@ -307,7 +307,7 @@ func (c *Client) fetchPages(ctx context.Context, deleted listing, offsets []int,
 				break
 			}
 			g.Go(func() error {
-				ds, t, err := c.page(ctx, off, PageSize, deleted)
+				ds, t, err := c.page(ctx, off, PageSize, lst)
 				results[i] <- result{ds, t, err, true}
 				return nil
 			})
