@@ -31,6 +31,23 @@ func effectiveConfig(cfg *config.Config, lo config.LoadOptions, flags func() []c
 	return c, nil
 }
 
+// checkOutputFormats checks --report ("" for none, text, html or json) and
+// --log-format (text or json): an unknown format is a usage error (exit 2).
+// A command without --log-format passes "text", the format it logs in.
+func checkOutputFormats(report, logFormat string) error {
+	switch report {
+	case "", "text", "html", "json":
+	default:
+		return usageError(fmt.Errorf("--report: unknown format %q (text, html or json)", report))
+	}
+	switch logFormat {
+	case "text", "json":
+	default:
+		return usageError(fmt.Errorf("--log-format: unknown format %q (text or json)", logFormat))
+	}
+	return nil
+}
+
 // runRegistrars lists the configured registrars a command works on, limited
 // by --registrar: an unknown name is a usage error (exit 2), none configured
 // exits 1.

@@ -3,7 +3,6 @@ package cmd
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"os"
 
@@ -63,10 +62,8 @@ Exit status: 0 done; 1 a registrar, the database or the mail failed; 2 usage.`,
   domainsync reconcile --registrar odr --report text --no-mail`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			switch opts.Report {
-			case "", "text", "html", "json":
-			default:
-				return usageError(fmt.Errorf("--report: unknown format %q (text, html or json)", opts.Report))
+			if err := checkOutputFormats(opts.Report, "text"); err != nil {
+				return err
 			}
 			return runReconcile(c.Context(), opts)
 		},

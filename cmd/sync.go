@@ -95,15 +95,8 @@ run holds the lock.`,
   domainsync sync --domain example.com --domain example.net`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			switch opts.Report {
-			case "", "text", "html", "json":
-			default:
-				return usageError(fmt.Errorf("--report: unknown format %q (text, html or json)", opts.Report))
-			}
-			switch opts.LogFormat {
-			case "text", "json":
-			default:
-				return usageError(fmt.Errorf("--log-format: unknown format %q (text or json)", opts.LogFormat))
+			if err := checkOutputFormats(opts.Report, opts.LogFormat); err != nil {
+				return err
 			}
 			if opts.All && len(opts.Domains) > 0 {
 				return usageError(errors.New("--all and --domain cannot be combined"))

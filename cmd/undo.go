@@ -82,15 +82,8 @@ run or a registrar write failed; 2 usage error; 75 another run holds the lock.`,
 			if opts.Run <= 0 {
 				return usageError(errors.New("--run: give the id of the run to undo (see domainsync history)"))
 			}
-			switch opts.Report {
-			case "", "text", "html", "json":
-			default:
-				return usageError(fmt.Errorf("--report: unknown format %q (text, html or json)", opts.Report))
-			}
-			switch opts.LogFormat {
-			case "text", "json":
-			default:
-				return usageError(fmt.Errorf("--log-format: unknown format %q (text or json)", opts.LogFormat))
+			if err := checkOutputFormats(opts.Report, opts.LogFormat); err != nil {
+				return err
 			}
 			return runUndo(c.Context(), opts)
 		},
