@@ -123,7 +123,8 @@ func runUndo(ctx context.Context, opts *UndoOptions) error {
 		return WithExitCode(ExitError, errors.New("no run journal in this database yet: there is no run to undo"))
 	}
 	if !opts.DryRun {
-		if err := db.EnsureJournal(ctx); err != nil {
+		// The tables exist (above): only their engines are left to check.
+		if err := db.CheckJournal(ctx); err != nil {
 			return WithExitCode(ExitError, err)
 		}
 	}
