@@ -230,23 +230,17 @@ func checkDatabase(ctx context.Context, opts *CheckOptions, l *checklist, cfg *c
 	if exists, err := db.JournalExists(ctx); err != nil {
 		l.fail("journal", err.Error(), "check the database user's privileges")
 	} else {
-		var present []string
 		for _, t := range whmcsdb.JournalTables {
-			if exists[t] {
-				present = append(present, t)
-			} else {
+			if !exists[t] {
 				journalAbsent = append(journalAbsent, t)
 			}
 		}
-		switch {
-		case len(journalAbsent) == 0:
-			if err := db.CheckJournal(ctx); err != nil {
-				l.fail("journal", err.Error(), "convert the journal tables with ALTER TABLE ... ENGINE=InnoDB")
-			} else {
-				l.ok("journal", "%s present and transactional (history, undo)", strings.Join(present, ", "))
-			}
-		default:
+		if len(journalAbsent) > 0 {
 			l.ok("journal", "%s absent; the first sync creates them (needs CREATE, checked below)", strings.Join(journalAbsent, ", "))
+		} else if err := db.CheckJournal(ctx); err != nil {
+			l.fail("journal", err.Error(), "convert the journal tables with ALTER TABLE ... ENGINE=InnoDB")
+		} else {
+			l.ok("journal", "%s present and transactional (history, undo)", strings.Join(whmcsdb.JournalTables, ", "))
 		}
 	}
 	want := append(whmcsdb.RequiredPrivileges(syncTables, absent), whmcsdb.JournalPrivileges(journalAbsent)...)
