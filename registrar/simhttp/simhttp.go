@@ -1,6 +1,6 @@
 // Package simhttp holds what the simulated registrar servers share: serving
-// on a loopback port, stopping at test cleanup, and counting the request
-// log.
+// on a loopback port, stopping at test cleanup, the gateway's rate limit,
+// and counting the request log.
 package simhttp
 
 import (
@@ -68,4 +68,19 @@ func MaxIdentical[R Keyed](reqs []R) (key string, n int) {
 		}
 	}
 	return key, n
+}
+
+// Throttled counts the logged requests answered with HTTP 429 (status
+// reads a request's HTTP status) and returns how often the most throttled
+// identical request was.
+func Throttled[R Keyed](reqs []R, status func(R) int) (total, maxPerRequest int) {
+	per := map[string]int{}
+	for _, r := range reqs {
+		if status(r) == http.StatusTooManyRequests {
+			total++
+			per[r.Key()]++
+			maxPerRequest = max(maxPerRequest, per[r.Key()])
+		}
+	}
+	return total, maxPerRequest
 }

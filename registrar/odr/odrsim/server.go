@@ -112,7 +112,7 @@ type Server struct {
 	nextCID  int64
 	tokens   map[string]time.Time // token → expiry
 	calls    map[string]int       // authorized calls per token (TokenCalls)
-	served   []time.Time          // when recent requests were let through (RateLimit)
+	window   simhttp.RateWindow   // Options.RateLimit
 	issued   []string
 	faults   Faults
 	failNext []int
@@ -273,9 +273,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f.Fail != nil {
 		status, code = f.Fail(r.Method, r.URL.Path, r.URL.RawQuery)
 	}
+	retryAfter, admitted := s.window.Admit(s.opts.Now(), s.opts.RateLimit)
 	switch {
-	case !s.admit():
-		rp = reply{status: http.StatusTooManyRequests, header: http.Header{"Retry-After": {s.retryAfter()}}}
+	case !admitted:
+		rp = reply{status: http.StatusTooManyRequests, header: http.Header{"Retry-After": {strconv.Itoa(retryAfter)}}}
 	case status != 0 && code < 0:
 		rp = reply{status: status}
 	case status != 0:
@@ -326,42 +327,10 @@ func failStatus(status, code int, msg string) reply {
 		"response": map[string]any{"message": msg, "data": map[string]any{}}}}
 }
 
-// admit applies Options.RateLimit; the caller holds s.mu.
-func (s *Server) admit() bool {
-	if s.opts.RateLimit <= 0 {
-		return true
-	}
-	now := s.opts.Now()
-	i := 0
-	for i < len(s.served) && !s.served[i].After(now.Add(-time.Second)) {
-		i++
-	}
-	s.served = s.served[i:]
-	if len(s.served) >= s.opts.RateLimit {
-		return false
-	}
-	s.served = append(s.served, now)
-	return true
-}
-
-// retryAfter is the whole seconds until a slot frees; the caller holds s.mu.
-func (s *Server) retryAfter() string {
-	wait := s.served[0].Add(time.Second).Sub(s.opts.Now())
-	return strconv.Itoa(max(1, int((wait+time.Second-1)/time.Second)))
-}
-
 // Throttled returns how many requests were answered with HTTP 429, and the
 // most often one identical request was.
 func (s *Server) Throttled() (total, maxPerRequest int) {
-	per := map[string]int{}
-	for _, r := range s.Requests() {
-		if r.Status == http.StatusTooManyRequests {
-			total++
-			per[r.Key()]++
-			maxPerRequest = max(maxPerRequest, per[r.Key()])
-		}
-	}
-	return total, maxPerRequest
+	return simhttp.Throttled(s.Requests(), func(r Request) int { return r.Status })
 }
 
 func ok(resp any) reply {

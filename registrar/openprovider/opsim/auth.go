@@ -13,24 +13,13 @@ import (
 // throttle applies Options.RateLimit: ok is false, with a 429 reply, when
 // RateLimit requests were already let through in the last second.
 func (s *Server) throttle() (rp reply, ok bool) {
-	if s.opts.RateLimit <= 0 {
-		return reply{}, true
-	}
 	now := s.opts.Now()
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	i := 0
-	for i < len(s.served) && !s.served[i].After(now.Add(-time.Second)) {
-		i++
-	}
-	s.served = s.served[i:]
-	if len(s.served) < s.opts.RateLimit {
-		s.served = append(s.served, now)
+	secs, ok := s.window.Admit(now, s.opts.RateLimit)
+	s.mu.Unlock()
+	if ok {
 		return reply{}, true
 	}
-	// A slot frees when the oldest request of the window is a second old.
-	wait := s.served[0].Add(time.Second).Sub(now)
-	secs := max(1, int((wait+time.Second-1)/time.Second))
 	return reply{status: http.StatusTooManyRequests, code: -1,
 		body:   []byte("Too Many Requests\n"),
 		header: http.Header{"Retry-After": {strconv.Itoa(secs)}}}, false

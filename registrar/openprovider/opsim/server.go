@@ -121,8 +121,8 @@ type Server struct {
 	domains   map[int64]*Domain
 	order     []int64 // ids, ascending
 	tokens    map[string]time.Time
-	calls     map[string]int // authorized calls per token (TokenCalls)
-	served    []time.Time    // when recent requests were let through (RateLimit)
+	calls     map[string]int     // authorized calls per token (TokenCalls)
+	window    simhttp.RateWindow // Options.RateLimit
 	logins    []time.Time
 	faults    Faults
 	failNext  []int
@@ -342,15 +342,7 @@ func (s *Server) ExpireTokens() {
 // Throttled returns how many requests were answered with HTTP 429, and the
 // most often one identical request was.
 func (s *Server) Throttled() (total, maxPerRequest int) {
-	per := map[string]int{}
-	for _, r := range s.Requests() {
-		if r.Status == http.StatusTooManyRequests {
-			total++
-			per[r.Key()]++
-			maxPerRequest = max(maxPerRequest, per[r.Key()])
-		}
-	}
-	return total, maxPerRequest
+	return simhttp.Throttled(s.Requests(), func(r Request) int { return r.Status })
 }
 
 // SetHook sets a function called for every request after its reply is
