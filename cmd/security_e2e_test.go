@@ -7,10 +7,7 @@ package cmd
 // network in clear is warned about by check.
 
 import (
-	"encoding/pem"
 	"fmt"
-	"io"
-	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -23,6 +20,7 @@ import (
 	"github.com/domainsync/domainsync/cmd/config"
 	"github.com/domainsync/domainsync/registrar/odr/odrsim"
 	"github.com/domainsync/domainsync/registrar/openprovider/opsim"
+	"github.com/domainsync/domainsync/registrar/simhttp"
 	"github.com/domainsync/domainsync/whmcsdb/whmcstest"
 )
 
@@ -122,30 +120,15 @@ func TestPlainRegistrarURLRefusedFromEverySource(t *testing.T) {
 	}
 }
 
-// serveTLS serves h over TLS with a certificate no system trusts and
-// returns the base URL and that certificate as a PEM CA file.
-func serveTLS(t *testing.T, h http.Handler) (string, string) {
-	t.Helper()
-	srv := httptest.NewUnstartedServer(h)
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are expected
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return srv.URL, ca
-}
-
 // Both simulators behind a self-signed certificate: check fails each
 // registrar naming the host, the reason and ca_file; with ca_file set the
 // logins work.
 func TestCheckRegistrarTLSNeedsCAFile(t *testing.T) {
 	clearEnv(t)
 	e := newE2E(t, e2eOptions{})
-	opURL, opCA := serveTLS(t, opsim.New(opsim.Options{Username: e.op.Username(), Password: e.op.Password()}))
+	opURL, opCA := simhttp.StartTLSTB(t, opsim.New(opsim.Options{Username: e.op.Username(), Password: e.op.Password()}))
 	sim := odrsim.New(odrsim.Options{})
-	odrURL, odrCA := serveTLS(t, sim)
+	odrURL, odrCA := simhttp.StartTLSTB(t, sim)
 	e.editConfig(fmt.Sprintf("url: %q", e.opURL), fmt.Sprintf("url: %q", opURL))
 	e.editConfig("report:\n", fmt.Sprintf("  odr:\n    url: %q\n    api_key: %q\n    api_secret: %q\nreport:\n", odrURL, sim.APIKey(), sim.APISecret()))
 

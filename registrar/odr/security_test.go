@@ -2,13 +2,9 @@ package odr
 
 import (
 	"context"
-	"encoding/pem"
 	"io"
-	"log"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,6 +12,7 @@ import (
 	"time"
 
 	"github.com/domainsync/domainsync/registrar/odr/odrsim"
+	"github.com/domainsync/domainsync/registrar/simhttp"
 )
 
 // counting wraps the simulator, counting the requests that reach it.
@@ -43,18 +40,11 @@ func newSecureClient(t *testing.T, sim *odrsim.Server, url, caFile string) *Clie
 // (nothing reaches it, the error says what to do), accepted with it.
 func TestTLSSimulatorNeedsCAFile(t *testing.T) {
 	sim := &counting{sim: odrsim.New(odrsim.Options{Domains: domains(2)})}
-	srv := httptest.NewUnstartedServer(sim)
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are expected
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	srvURL, ca := simhttp.StartTLSTB(t, sim)
 
-	c := newSecureClient(t, sim.sim, srv.URL, "")
+	c := newSecureClient(t, sim.sim, srvURL, "")
 	err := c.Login(context.Background())
-	host := strings.TrimPrefix(srv.URL, "https://")
+	host := strings.TrimPrefix(srvURL, "https://")
 	for _, want := range []string{"odr", host, "certificate signed by unknown authority", "registrars.odr.ca_file"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("without ca_file: err = %v, want it to name %q", err, want)
@@ -64,7 +54,7 @@ func TestTLSSimulatorNeedsCAFile(t *testing.T) {
 		t.Errorf("the simulator received %d requests", sim.n.Load())
 	}
 
-	c = newSecureClient(t, sim.sim, srv.URL, ca)
+	c = newSecureClient(t, sim.sim, srvURL, ca)
 	res, err := c.Lookup(context.Background(), []string{"d001.nl"})
 	if err != nil || !res["d001.nl"].Found {
 		t.Fatalf("with ca_file: %v %+v", err, res["d001.nl"])

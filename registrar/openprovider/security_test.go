@@ -2,45 +2,27 @@ package openprovider
 
 import (
 	"context"
-	"encoding/pem"
 	"io"
-	"log"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/domainsync/domainsync/registrar/openprovider/opsim"
+	"github.com/domainsync/domainsync/registrar/simhttp"
 )
-
-// startTLS serves h over TLS with the httptest certificate and returns the
-// server and that certificate as a PEM CA file.
-func startTLS(t *testing.T, h http.Handler) (*httptest.Server, string) {
-	t.Helper()
-	srv := httptest.NewUnstartedServer(h)
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are expected
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return srv, ca
-}
 
 // The simulator behind a self-signed certificate: refused without CAFile
 // (nothing reaches it, the error says what to do), accepted with it.
 func TestTLSSimulatorNeedsCAFile(t *testing.T) {
 	sim := opsim.New(opsim.Options{Domains: opsim.Generate(3, 1)})
-	srv, ca := startTLS(t, sim)
+	srvURL, ca := simhttp.StartTLSTB(t, sim)
 	name := sim.Domains()[0].FullName()
 
-	c := newClient(t, sim, srv.URL)
+	c := newClient(t, sim, srvURL)
 	err := c.Login(context.Background())
-	host := strings.TrimPrefix(srv.URL, "https://")
+	host := strings.TrimPrefix(srvURL, "https://")
 	for _, want := range []string{"openprovider", host, "certificate signed by unknown authority", "registrars.openprovider.ca_file"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("without ca_file: err = %v, want it to name %q", err, want)
@@ -53,7 +35,7 @@ func TestTLSSimulatorNeedsCAFile(t *testing.T) {
 		t.Errorf("the simulator received %d requests", n)
 	}
 
-	c = newClient(t, sim, srv.URL, func(cfg *Config) { cfg.CAFile = ca })
+	c = newClient(t, sim, srvURL, func(cfg *Config) { cfg.CAFile = ca })
 	res, err := c.Lookup(context.Background(), []string{name})
 	if err != nil || !res[name].Found {
 		t.Fatalf("with ca_file: %v %+v", err, res[name])

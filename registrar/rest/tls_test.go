@@ -2,7 +2,6 @@ package rest
 
 import (
 	"context"
-	"encoding/pem"
 	"io"
 	"log"
 	"net/http"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/domainsync/domainsync/registrar"
+	"github.com/domainsync/domainsync/registrar/simhttp"
 )
 
 // recorder is a test server that records what reached it.
@@ -51,17 +51,6 @@ func startRecorder(t *testing.T, useTLS bool, h http.HandlerFunc) *recorder {
 	}
 	t.Cleanup(r.Close)
 	return r
-}
-
-// writeCA writes the test server's certificate as a PEM CA file.
-func writeCA(t *testing.T, srv *httptest.Server) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "ca.pem")
-	data := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-	if err := os.WriteFile(p, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 func secureTransport(t *testing.T, base string, c *http.Client) *Transport {
@@ -101,7 +90,7 @@ func TestTLSVerification(t *testing.T) {
 		t.Errorf("after a refused certificate: %v, stats %+v", err2, tr.Stats())
 	}
 
-	ca := writeCA(t, srv.Server)
+	ca := simhttp.WriteCA(t, srv.Server)
 	c, err = NewHTTPClient("test", 1, ca)
 	if err != nil {
 		t.Fatal(err)
@@ -157,7 +146,7 @@ func TestRedirects(t *testing.T) {
 				http.Redirect(w, r, target, status)
 			}
 		})
-		c, err := NewHTTPClient("test", 1, writeCA(t, srv.Server))
+		c, err := NewHTTPClient("test", 1, simhttp.WriteCA(t, srv.Server))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,11 +10,12 @@ import (
 	"time"
 )
 
-// TB is the part of testing.TB that StartTB uses.
+// TB is the part of testing.TB that StartTB and StartTLSTB use.
 type TB interface {
 	Helper()
 	Fatalf(format string, args ...any)
 	Cleanup(func())
+	TempDir() string
 }
 
 // Start serves h on 127.0.0.1 at a free port. It returns the base URL and
