@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	stdsync "sync"
 	"testing"
 	"time"
 
@@ -23,21 +22,6 @@ import (
 // "not found"; the report says how many and why; the rest is applied.
 
 var unreadNow = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
-
-// failN answers matching requests with HTTP 500 and an unknown code, n
-// times in all.
-func failN(n int, match func(method, path, query string) bool) func(string, string, string) (int, int) {
-	var mu stdsync.Mutex
-	return func(method, path, query string) (int, int) {
-		mu.Lock()
-		defer mu.Unlock()
-		if n > 0 && match(method, path, query) {
-			n--
-			return http.StatusInternalServerError, opsim.UnknownCode
-		}
-		return 0, 0
-	}
-}
 
 // fresh gives the next run its own client, as every run of the program has
 // (the identical-request cap is per run).
@@ -77,7 +61,7 @@ func expiryOf(t *testing.T, e *rtEnv, name string) string {
 func TestRunLookupNotReadLeftDue(t *testing.T) {
 	e := newRTEnv(t)
 	e.add(t, 4)
-	e.op.SetFaults(opsim.Faults{Fail: failN(3, func(_, _, q string) bool { return strings.Contains(q, "domain_name_pattern=r2&") })})
+	e.op.SetFaults(opsim.Faults{Fail: opsim.FailTimes(3, func(_, _, q string) bool { return strings.Contains(q, "domain_name_pattern=r2&") })})
 	res := e.run(t, unreadNow, func(o *Options) { o.Settings.BatchSize = 4 })
 	if res.AccountErr != nil || res.Applied != 3 {
 		t.Fatalf("AccountErr %v, applied %d", res.AccountErr, res.Applied)
@@ -127,7 +111,7 @@ func TestRunAllListingNotRead(t *testing.T) {
 	t.Run("live listing", func(t *testing.T) {
 		e := newRTEnv(t)
 		e.add(t, 3)
-		e.op.SetFaults(opsim.Faults{Fail: failN(3, func(_, p, q string) bool {
+		e.op.SetFaults(opsim.Faults{Fail: opsim.FailTimes(3, func(_, p, q string) bool {
 			return strings.Contains(q, "offset=0") && !strings.Contains(q, "is_deleted")
 		})})
 		res := e.run(t, unreadNow, func(o *Options) { o.All = true })
@@ -143,7 +127,7 @@ func TestRunAllListingNotRead(t *testing.T) {
 		e.add(t, 2)
 		whmcstest.InsertDomain(t, e.seed, whmcstest.DomainRow{UserID: 3, Domain: "gone.com", Registrar: "openprovider",
 			RegistrationDate: "2020-01-01", ExpiryDate: "2027-03-01", NextDueDate: "2027-02-15", NextInvoiceDate: "2027-02-15"})
-		e.op.SetFaults(opsim.Faults{Fail: failN(3, func(_, _, q string) bool { return strings.Contains(q, "is_deleted=true") })})
+		e.op.SetFaults(opsim.Faults{Fail: opsim.FailTimes(3, func(_, _, q string) bool { return strings.Contains(q, "is_deleted=true") })})
 		res := e.run(t, unreadNow, func(o *Options) { o.All = true })
 		if res.AccountErr != nil || res.Applied != 2 || syncedNames(t, e) != "r1.com,r2.com" {
 			t.Fatalf("AccountErr %v, applied %d, synced %q", res.AccountErr, res.Applied, syncedNames(t, e))
@@ -171,7 +155,7 @@ func TestRunWriteNotAnsweredLeftDue(t *testing.T) {
 	for _, d := range e.op.Domains() {
 		e.op.Update(d.ID, func(d *opsim.Domain) { d.Autorenew = "off" })
 	}
-	e.op.SetFaults(opsim.Faults{Fail: failN(3, func(m, p, _ string) bool { return m == http.MethodPut && strings.HasSuffix(p, "23000000") })})
+	e.op.SetFaults(opsim.Faults{Fail: opsim.FailTimes(3, func(m, p, _ string) bool { return m == http.MethodPut && strings.HasSuffix(p, "23000000") })})
 	d0, _ := e.op.Domain(23000000)
 	res := e.run(t, unreadNow, nil)
 	if res.AccountErr != nil || res.Applied != 2 || res.Pushed != 1 {

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -82,20 +81,6 @@ func TestRateEnforcedByTheServer(t *testing.T) {
 	}
 }
 
-func failTimes(n int, match func(method, path, query string) bool) func(string, string, string) (int, int) {
-	var mu sync.Mutex
-	left := n
-	return func(method, path, query string) (int, int) {
-		mu.Lock()
-		defer mu.Unlock()
-		if left > 0 && match(method, path, query) {
-			left--
-			return http.StatusInternalServerError, odrsim.UnknownCode
-		}
-		return 0, 0
-	}
-}
-
 // HTTP 500 with an unknown code on a page, a lookup and a write: resent
 // (3 sends at most); still failing, the page is skipped (the listing
 // streams the others and says it is partial), the lookup fails its name
@@ -104,7 +89,7 @@ func TestUnknownCode5xx(t *testing.T) {
 	page2 := func(_, path, q string) bool { return path == "/domain/" && strings.Contains(q, "page=2") }
 	for _, fails := range []int{2, 3} {
 		sim, c, _ := setup(t, odrsim.Options{Domains: domains(250)})
-		sim.SetFaults(odrsim.Faults{Fail: failTimes(fails, page2)})
+		sim.SetFaults(odrsim.Faults{Fail: odrsim.FailTimes(fails, page2)})
 		n := 0
 		err := c.List(context.Background(), nil, func(registrar.Record) error { n++; return nil })
 		if fails == 2 && (err != nil || n != 250) {
@@ -120,26 +105,26 @@ func TestUnknownCode5xx(t *testing.T) {
 	info := func(name string) func(string, string, string) bool {
 		return func(_, path, _ string) bool { return path == "/domain/"+name+"/info/" }
 	}
-	sim.SetFaults(odrsim.Faults{Fail: failTimes(2, info("d001.nl"))})
+	sim.SetFaults(odrsim.Faults{Fail: odrsim.FailTimes(2, info("d001.nl"))})
 	res, err := c.Lookup(context.Background(), []string{"d001.nl", "d002.nl"})
 	if err != nil || !res["d001.nl"].Found || !res["d002.nl"].Found {
 		t.Fatalf("lookup failing twice: %v %+v", err, res)
 	}
-	sim.SetFaults(odrsim.Faults{Fail: failTimes(3, info("d003.nl"))})
+	sim.SetFaults(odrsim.Faults{Fail: odrsim.FailTimes(3, info("d003.nl"))})
 	res, err = c.Lookup(context.Background(), []string{"d003.nl", "d004.nl"})
 	if err != nil || !registrar.NotRead(res["d003.nl"].Err) || !res["d004.nl"].Found {
 		t.Fatalf("lookup failing 3 times: %v %+v", err, res)
 	}
 
 	put := func(m, _, _ string) bool { return m == http.MethodPut }
-	sim.SetFaults(odrsim.Faults{Fail: failTimes(2, put)})
+	sim.SetFaults(odrsim.Faults{Fail: odrsim.FailTimes(2, put)})
 	if err := c.SetAutoRenew(context.Background(), registrar.Record{Name: "d002.nl"}, true); err != nil {
 		t.Fatal(err)
 	}
 	if d, _ := sim.Domain("d002.nl"); !d.AutoRenew || sim.Count("PUT", "/domain/d002.nl/renew-on/") != 3 || !strings.Contains(logs.String(), "attempt=3") {
 		t.Errorf("write failing twice: %+v", d)
 	}
-	sim.SetFaults(odrsim.Faults{Fail: failTimes(3, put)})
+	sim.SetFaults(odrsim.Faults{Fail: odrsim.FailTimes(3, put)})
 	err = c.SetAutoRenew(context.Background(), registrar.Record{Name: "d004.nl"}, true)
 	if registrar.KindOf(err) != registrar.KindUnavailable || registrar.IsAccountLevel(err) {
 		t.Errorf("write failing 3 times: %v", err)
@@ -149,7 +134,7 @@ func TestUnknownCode5xx(t *testing.T) {
 	}
 	// A contact creation (POST) is not repeated after a failure whose effect
 	// is unknown.
-	sim.SetFaults(odrsim.Faults{Fail: failTimes(1, func(m, p, _ string) bool { return m == http.MethodPost && p == "/contact/" })})
+	sim.SetFaults(odrsim.Faults{Fail: odrsim.FailTimes(1, func(m, p, _ string) bool { return m == http.MethodPost && p == "/contact/" })})
 	if _, err := c.CreateContact(context.Background(), registrar.Contact{FirstName: "A", LastName: "B", Country: "NL"}); err == nil || sim.Count("POST", "/contact/") != 1 {
 		t.Errorf("contact creation: %v, %d sends", err, sim.Count("POST", "/contact/"))
 	}

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -97,22 +96,6 @@ func TestRateEnforcedByTheServer(t *testing.T) {
 	}
 }
 
-// failTimes makes opsim answer the requests matching match with HTTP 500
-// and an unknown code, the first n times.
-func failTimes(n int, match func(method, path, query string) bool) func(string, string, string) (int, int) {
-	var mu sync.Mutex
-	left := n
-	return func(method, path, query string) (int, int) {
-		mu.Lock()
-		defer mu.Unlock()
-		if left > 0 && match(method, path, query) {
-			left--
-			return http.StatusInternalServerError, opsim.UnknownCode
-		}
-		return 0, 0
-	}
-}
-
 func logged(buf *bytes.Buffer) func(*Config) {
 	return func(c *Config) {
 		c.Logger = slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -130,7 +113,7 @@ func TestUnknownCode5xx(t *testing.T) {
 		gen := opsim.Generate(2500, 4)
 		var logs bytes.Buffer
 		s, c := setup(t, opsim.Options{Domains: gen}, logged(&logs))
-		s.SetFaults(opsim.Faults{Fail: failTimes(2, page2)})
+		s.SetFaults(opsim.Faults{Fail: opsim.FailTimes(2, page2)})
 		n := 0
 		if err := c.List(context.Background(), nil, func(registrar.Record) error { n++; return nil }); err != nil {
 			t.Fatal(err)
@@ -145,7 +128,7 @@ func TestUnknownCode5xx(t *testing.T) {
 	t.Run("page not read", func(t *testing.T) {
 		gen := opsim.Generate(2500, 4)
 		s, c := setup(t, opsim.Options{Domains: gen})
-		s.SetFaults(opsim.Faults{Fail: failTimes(3, page2)})
+		s.SetFaults(opsim.Faults{Fail: opsim.FailTimes(3, page2)})
 		n := 0
 		err := c.List(context.Background(), nil, func(registrar.Record) error { n++; return nil })
 		var pl *registrar.PartialListError
@@ -162,12 +145,12 @@ func TestUnknownCode5xx(t *testing.T) {
 	t.Run("lookup", func(t *testing.T) {
 		s, c := setup(t, opsim.Options{})
 		one := func(_, path, q string) bool { return strings.Contains(q, "domain_name_pattern=example") }
-		s.SetFaults(opsim.Faults{Fail: failTimes(2, one)})
+		s.SetFaults(opsim.Faults{Fail: opsim.FailTimes(2, one)})
 		res, err := c.Lookup(context.Background(), []string{"example.com", "reused.com"})
 		if err != nil || !res["example.com"].Found || !res["reused.com"].Found {
 			t.Fatalf("%v %+v", err, res)
 		}
-		s.SetFaults(opsim.Faults{Fail: failTimes(3, func(_, _, q string) bool { return strings.Contains(q, "bcher") })})
+		s.SetFaults(opsim.Faults{Fail: opsim.FailTimes(3, func(_, _, q string) bool { return strings.Contains(q, "bcher") })})
 		res, err = c.Lookup(context.Background(), []string{"bücher.de", "example.co.uk"})
 		if err != nil || !registrar.NotRead(res["bücher.de"].Err) || res["bücher.de"].Found || !res["example.co.uk"].Found {
 			t.Fatalf("%v %+v", err, res)
@@ -180,7 +163,7 @@ func TestUnknownCode5xx(t *testing.T) {
 		var logs bytes.Buffer
 		s, c := setup(t, opsim.Options{}, logged(&logs))
 		put := func(m, _, _ string) bool { return m == http.MethodPut }
-		s.SetFaults(opsim.Faults{Fail: failTimes(2, put)})
+		s.SetFaults(opsim.Faults{Fail: opsim.FailTimes(2, put)})
 		if err := c.SetAutoRenew(context.Background(), registrar.Record{Name: "example.com", ID: "22000001"}, false); err != nil {
 			t.Fatal(err)
 		}
@@ -191,7 +174,7 @@ func TestUnknownCode5xx(t *testing.T) {
 			t.Errorf("%d sends; log:\n%s", n, logs.String())
 		}
 		// A write still failing after 3 sends fails its domain only.
-		s.SetFaults(opsim.Faults{Fail: failTimes(3, put)})
+		s.SetFaults(opsim.Faults{Fail: opsim.FailTimes(3, put)})
 		err := c.SetPrivacy(context.Background(), registrar.Record{Name: "example.com", ID: "22000001"}, true)
 		if registrar.KindOf(err) != registrar.KindUnavailable || registrar.IsAccountLevel(err) || !strings.Contains(err.Error(), "unknown code 9999") {
 			t.Errorf("err %v", err)

@@ -90,6 +90,12 @@ type Faults struct {
 // UnknownCode is the envelope code of the UnknownErrorRate replies.
 const UnknownCode = 599
 
+// FailTimes returns a Faults.Fail that answers the first n requests that
+// match with HTTP 500 and UnknownCode.
+func FailTimes(n int, match func(method, path, query string) bool) func(method, path, query string) (status, code int) {
+	return simhttp.FailTimes(n, http.StatusInternalServerError, UnknownCode, match)
+}
+
 // Request is one request as received, with the reply's HTTP status.
 type Request struct {
 	Method, Path, Query, Body string

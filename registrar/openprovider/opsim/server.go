@@ -88,6 +88,12 @@ type Faults struct {
 // API documents.
 const UnknownCode = 9999
 
+// FailTimes returns a Faults.Fail that answers the first n requests that
+// match with HTTP 500 and UnknownCode.
+func FailTimes(n int, match func(method, path, query string) bool) func(method, path, query string) (status, code int) {
+	return simhttp.FailTimes(n, http.StatusInternalServerError, UnknownCode, match)
+}
+
 // Warning is an entry of a reply's warnings[].
 type Warning struct {
 	Code int    `json:"code"`
