@@ -199,8 +199,8 @@ func (p *Pacer) endFirstSecond(now time.Time) {
 	}
 }
 
-// Clear reports whether a request may go now (no Retry-After hold): the
-// last check just before a send.
+// Clear reports whether a request may go now (no Retry-After hold). Wait
+// already checks this before it returns.
 func (p *Pacer) Clear() bool {
 	now := p.clock.Now()
 	p.mu.Lock()

@@ -347,15 +347,10 @@ func (t *Transport) attempt(ctx context.Context, req Request, target string, att
 		}
 		defer t.sem.Release(1)
 	}
-	var sent time.Time
 	queued := time.Now()
-	for {
-		if sent, err = t.cfg.Pacer.Wait(ctx); err != nil {
-			return err, Final, 0
-		}
-		if t.cfg.Pacer.Clear() {
-			break
-		}
+	sent, err := t.cfg.Pacer.Wait(ctx) // (returns only once no Retry-After hold is on)
+	if err != nil {
+		return err, Final, 0
 	}
 	paced := time.Since(queued)
 	actx, cancel := context.WithTimeout(ctx, t.cfg.Timeout)
