@@ -27,7 +27,6 @@ import (
 	"time"
 
 	"golang.org/x/sync/semaphore"
-	"golang.org/x/time/rate"
 
 	"github.com/domainsync/domainsync/registrar"
 )
@@ -44,21 +43,6 @@ const (
 	// refusing the traffic however slowly it comes).
 	MaxThrottles = 8
 )
-
-// NewLimiter builds a fixed request-rate limiter: r < 0 is unlimited,
-// r == 0 takes def, and a burst of 0 is max(1, rate).
-func NewLimiter(r, def float64, burst int) *rate.Limiter {
-	if r < 0 {
-		return rate.NewLimiter(rate.Inf, 1)
-	}
-	if r == 0 {
-		r = def
-	}
-	if burst == 0 {
-		burst = max(1, int(r))
-	}
-	return rate.NewLimiter(rate.Limit(r), burst)
-}
 
 // Ceiling is the rate ceiling of a client: r < 0 is +Inf (not paced),
 // r == 0 takes def.

@@ -3,6 +3,7 @@ package rest
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -10,27 +11,19 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/domainsync/domainsync/registrar"
 )
 
-func TestNewLimiter(t *testing.T) {
-	tests := []struct {
-		r, def float64
-		burst  int
-		limit  rate.Limit
-		wantB  int
-	}{
-		{-1, 5, 0, rate.Inf, 1},
-		{0, 5, 0, 5, 5},
-		{0, 0.5, 0, 0.5, 1},
-		{2, 5, 7, 2, 7},
+func TestCeiling(t *testing.T) {
+	tests := []struct{ r, def, want float64 }{
+		{-1, 5, math.Inf(1)},
+		{0, 5, 5},
+		{0, 0.5, 0.5},
+		{2, 5, 2},
 	}
 	for _, tt := range tests {
-		l := NewLimiter(tt.r, tt.def, tt.burst)
-		if l.Limit() != tt.limit || l.Burst() != tt.wantB {
-			t.Errorf("NewLimiter(%g, %g, %d) = %v/%d, want %v/%d", tt.r, tt.def, tt.burst, l.Limit(), l.Burst(), tt.limit, tt.wantB)
+		if got := Ceiling(tt.r, tt.def); got != tt.want {
+			t.Errorf("Ceiling(%g, %g) = %g, want %g", tt.r, tt.def, got, tt.want)
 		}
 	}
 }
