@@ -81,8 +81,9 @@ type Faults struct {
 	// UnknownErrorRate is the share of requests answered with HTTP 500 and
 	// an error envelope with code UnknownCode.
 	UnknownErrorRate float64
-	// Fail, when set, is asked about every request first: a non-zero
-	// status answers it with that status and an error envelope with code
+	// Fail, when set, is asked about every request RateLimit lets
+	// through, before the other faults: a non-zero status answers it with
+	// that status and an error envelope with code
 	// (no body when code < 0).
 	Fail func(method, path, query string) (status, code int)
 }
@@ -275,11 +276,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	f := s.faults
 	var rp reply
+	retryAfter, admitted := s.window.Admit(s.opts.Now(), s.opts.RateLimit)
 	status, code := 0, 0
-	if f.Fail != nil {
+	if f.Fail != nil && admitted { // (as opsim: a throttled request is not asked about)
 		status, code = f.Fail(r.Method, r.URL.Path, r.URL.RawQuery)
 	}
-	retryAfter, admitted := s.window.Admit(s.opts.Now(), s.opts.RateLimit)
 	switch {
 	case !admitted:
 		rp = reply{status: http.StatusTooManyRequests, header: http.Header{"Retry-After": {strconv.Itoa(retryAfter)}}}

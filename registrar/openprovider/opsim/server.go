@@ -78,8 +78,9 @@ type Faults struct {
 	// UnknownErrorRate is the share of requests answered with HTTP 500 and
 	// an error envelope whose code no client knows (UnknownCode).
 	UnknownErrorRate float64
-	// Fail, when set, is asked about every request first: a non-zero
-	// status answers it with that status and an error envelope with code
+	// Fail, when set, is asked about every request RateLimit lets
+	// through, before the other faults: a non-zero status answers it with
+	// that status and an error envelope with code
 	// (or a bare text body when code < 0).
 	Fail func(method, path, query string) (status, code int)
 }
