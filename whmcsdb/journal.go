@@ -252,27 +252,33 @@ type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-// insertChange writes one change row (its Time, when zero, is now).
-func (db *DB) insertChange(ctx context.Context, x execer, c JournalChange) (int64, error) {
+// changeRow is one change row's values, in changeCols order (its Time,
+// when zero, is now).
+func (db *DB) changeRow(c JournalChange) ([]any, error) {
 	if c.RunID <= 0 {
-		return 0, errors.New("journal: a change row needs its run")
+		return nil, errors.New("journal: a change row needs its run")
 	}
 	if c.Time.IsZero() {
 		c.Time = db.now()
 	}
 	ts, err := formatDateTime(c.Time, db.loc)
 	if err != nil {
+		return nil, err
+	}
+	return []any{c.RunID, max(c.DomainID, 0), max(c.UserID, 0), clip(cleanText(c.Domain), 255), c.Field, max(c.RefID, 0),
+		clip(cleanText(c.Detail), 255), clipValue(c.Old), clipValue(c.New), c.State, max(c.ByRun, 0), ts}, nil
+}
+
+// changeValues is the placeholders of one change row.
+const changeValues = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+// insertChange writes one change row (its Time, when zero, is now).
+func (db *DB) insertChange(ctx context.Context, x execer, c JournalChange) (int64, error) {
+	row, err := db.changeRow(c)
+	if err != nil {
 		return 0, err
 	}
-	clipp := func(p *string) any {
-		if p == nil {
-			return nil
-		}
-		return clip(cleanText(*p), 255)
-	}
-	res, err := x.ExecContext(ctx, "INSERT INTO `"+JournalChanges+"` ("+changeCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		c.RunID, max(c.DomainID, 0), max(c.UserID, 0), clip(cleanText(c.Domain), 255), c.Field, max(c.RefID, 0),
-		clip(cleanText(c.Detail), 255), clipp(c.Old), clipp(c.New), c.State, max(c.ByRun, 0), ts)
+	res, err := x.ExecContext(ctx, "INSERT INTO `"+JournalChanges+"` ("+changeCols+") VALUES "+changeValues, row...)
 	if err != nil {
 		return 0, fmt.Errorf("journal: recording %s of %s: %w", c.Field, c.Domain, err)
 	}
@@ -289,22 +295,15 @@ func (db *DB) insertChanges(ctx context.Context, x execer, cs []JournalChange) e
 	b.WriteString("INSERT INTO `" + JournalChanges + "` (" + changeCols + ") VALUES ")
 	args := make([]any, 0, 12*len(cs))
 	for i, c := range cs {
-		if c.RunID <= 0 {
-			return errors.New("journal: a change row needs its run")
-		}
-		if c.Time.IsZero() {
-			c.Time = db.now()
-		}
-		ts, err := formatDateTime(c.Time, db.loc)
+		row, err := db.changeRow(c)
 		if err != nil {
 			return err
 		}
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-		args = append(args, c.RunID, max(c.DomainID, 0), max(c.UserID, 0), clip(cleanText(c.Domain), 255), c.Field, max(c.RefID, 0),
-			clip(cleanText(c.Detail), 255), clipValue(c.Old), clipValue(c.New), c.State, max(c.ByRun, 0), ts)
+		b.WriteString(changeValues)
+		args = append(args, row...)
 	}
 	if _, err := x.ExecContext(ctx, b.String(), args...); err != nil {
 		return fmt.Errorf("journal: recording the changes of %s: %w", cs[0].Domain, err)
@@ -469,7 +468,7 @@ func (db *DB) queryChanges(ctx context.Context, where string, args ...any) ([]Jo
 			&c.Old, &c.New, &c.State, &c.ByRun, &at); err != nil {
 			return nil, fmt.Errorf("journal: reading changes: %w", err)
 		}
-		if c.Time, err = parseDateTime(nullPtr(at), db.loc); err != nil {
+		if c.Time, err = parseDateTime(nullToPtr(at), db.loc); err != nil {
 			return nil, fmt.Errorf("journal: change %d: %w", c.ID, err)
 		}
 		out = append(out, c)
@@ -478,13 +477,6 @@ func (db *DB) queryChanges(ctx context.Context, where string, args ...any) ([]Jo
 		return nil, fmt.Errorf("journal: reading changes: %w", err)
 	}
 	return out, nil
-}
-
-func nullPtr(s sql.NullString) *string {
-	if !s.Valid {
-		return nil
-	}
-	return &s.String
 }
 
 const runCols = "`id`, `registrar`, `command`, `undo_of`, `started`, `finished`, `exit_code`, `note`, `selected`, `changed`, `failed`, `skipped`"
@@ -521,10 +513,10 @@ func (db *DB) queryRuns(ctx context.Context, rest string, args ...any) ([]Journa
 			&r.Selected, &r.Changed, &r.Failed, &r.Skipped); err != nil {
 			return nil, fmt.Errorf("journal: reading runs: %w", err)
 		}
-		if r.Started, err = parseDateTime(nullPtr(started), db.loc); err != nil {
+		if r.Started, err = parseDateTime(nullToPtr(started), db.loc); err != nil {
 			return nil, fmt.Errorf("journal: run %d: %w", r.ID, err)
 		}
-		if r.Finished, err = parseDateTime(nullPtr(finished), db.loc); err != nil {
+		if r.Finished, err = parseDateTime(nullToPtr(finished), db.loc); err != nil {
 			return nil, fmt.Errorf("journal: run %d: %w", r.ID, err)
 		}
 		if code.Valid {

@@ -179,7 +179,7 @@ func (db *DB) ApplyUndo(ctx context.Context, u Undo) (err error) {
 			q, what = "UPDATE `tbldomains` SET `"+col+"` = ? WHERE `id` = ? AND `"+col+"` <=> ?", "tbldomains."+col
 		}
 		id := KeyOf(c).ID
-		if err := execGuarded(ctx, tx, what, q, nullable(c.Old), id, nullable(c.New)); err != nil {
+		if err := execGuarded(ctx, tx, what, q, rawOrNull(c.Old), id, rawOrNull(c.New)); err != nil {
 			return fail("%w", err)
 		}
 		back := c
@@ -208,11 +208,4 @@ func (db *DB) ApplyUndo(ctx context.Context, u Undo) (err error) {
 		return fail("committing: %w", err)
 	}
 	return nil
-}
-
-func nullable(p *string) any {
-	if p == nil {
-		return nil
-	}
-	return *p
 }
