@@ -412,50 +412,39 @@ func (db *DB) PushFailed(ctx context.Context, id, byRun int64) error {
 // registrar (runs other than exceptRun), oldest first: a run that stopped
 // between planning a write and recording its reply left them. Each says
 // whether a later write of the same setting was accepted since
-// (Superseded) and its run's undo_of.
+// (Superseded) and its run's undo_of: one query, however many there are.
 func (db *DB) PlannedWrites(ctx context.Context, registrar string, exceptRun int64) ([]JournalChange, error) {
-	out, err := db.queryChanges(ctx, "WHERE c.`state` = ? AND c.`run_id` <> ? AND c.`run_id` IN "+
-		"(SELECT r.`id` FROM `"+JournalTable+"` r WHERE r.`registrar` = ?) ORDER BY c.`id`",
-		StatePlanned, exceptRun, registrar)
-	if err != nil {
-		return nil, err
-	}
-	undoOf := map[int64]int64{}
-	for i, c := range out {
-		u, ok := undoOf[c.RunID]
-		if !ok {
-			r, _, err := db.Run(ctx, c.RunID)
-			if err != nil {
-				return nil, err
-			}
-			u = r.UndoOf
-			undoOf[c.RunID] = u
-		}
-		out[i].RunUndoOf = u
-		var later int
-		if err := db.sql.QueryRowContext(ctx, "SELECT COUNT(*) FROM `"+JournalChanges+"` WHERE `domain_id` = ? AND `field` = ? AND `id` > ? AND `state` IN (?, ?)",
-			c.DomainID, c.Field, c.ID, StateSent, StateUndone).Scan(&later); err != nil {
-			return nil, fmt.Errorf("journal: reading the writes after %d: %w", c.ID, err)
-		}
-		out[i].Superseded = later > 0
-	}
-	return out, nil
+	q := changeSelect + ", r.`undo_of`, EXISTS (SELECT 1 FROM `" + JournalChanges + "` l " +
+		"WHERE l.`domain_id` = c.`domain_id` AND l.`field` = c.`field` AND l.`id` > c.`id` AND l.`state` IN (?, ?))" +
+		changesFrom + "JOIN `" + JournalTable + "` r ON r.`id` = c.`run_id` " +
+		"WHERE c.`state` = ? AND c.`run_id` <> ? AND r.`registrar` = ? ORDER BY c.`id`"
+	return db.queryChanges(ctx, q, func(c *JournalChange) []any { return []any{&c.RunUndoOf, &c.Superseded} },
+		StateSent, StateUndone, StatePlanned, exceptRun, registrar)
 }
 
 // RunChanges are the change rows of a run, in order.
 func (db *DB) RunChanges(ctx context.Context, runID int64) ([]JournalChange, error) {
-	return db.queryChanges(ctx, "WHERE c.`run_id` = ? ORDER BY c.`id`", runID)
+	return db.queryChanges(ctx, changeSelect+changesFrom+"WHERE c.`run_id` = ? ORDER BY c.`id`", nil, runID)
 }
 
 // DomainChanges are the change rows of a domain name (as stored, any
 // case) across runs, oldest first.
 func (db *DB) DomainChanges(ctx context.Context, name string) ([]JournalChange, error) {
-	return db.queryChanges(ctx, "WHERE c.`domain` = ? ORDER BY c.`id`", name)
+	return db.queryChanges(ctx, changeSelect+changesFrom+"WHERE c.`domain` = ? ORDER BY c.`id`", nil, name)
 }
 
-func (db *DB) queryChanges(ctx context.Context, where string, args ...any) ([]JournalChange, error) {
-	rows, err := db.sql.QueryContext(ctx, "SELECT c.`id`, c.`run_id`, c.`domain_id`, c.`userid`, c.`domain`, c.`field`, c.`ref_id`, c.`detail`, c.`old_value`, c.`new_value`, "+
-		"c.`state`, c.`by_run`, c.`changed_at` FROM `"+JournalChanges+"` c "+where, args...)
+// changeSelect and changesFrom begin a query of change rows (the changes
+// table as c).
+const (
+	changeSelect = "SELECT c.`id`, c.`run_id`, c.`domain_id`, c.`userid`, c.`domain`, c.`field`, c.`ref_id`, c.`detail`, " +
+		"c.`old_value`, c.`new_value`, c.`state`, c.`by_run`, c.`changed_at`"
+	changesFrom = " FROM `" + JournalChanges + "` c "
+)
+
+// queryChanges reads the change rows query selects (changeSelect, then
+// the columns extra gives each row's destinations for, when set).
+func (db *DB) queryChanges(ctx context.Context, query string, extra func(*JournalChange) []any, args ...any) ([]JournalChange, error) {
+	rows, err := db.sql.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("journal: reading changes: %w", err)
 	}
@@ -464,8 +453,12 @@ func (db *DB) queryChanges(ctx context.Context, where string, args ...any) ([]Jo
 	for rows.Next() {
 		var c JournalChange
 		var at sql.NullString
-		if err := rows.Scan(&c.ID, &c.RunID, &c.DomainID, &c.UserID, &c.Domain, &c.Field, &c.RefID, &c.Detail,
-			&c.Old, &c.New, &c.State, &c.ByRun, &at); err != nil {
+		dest := []any{&c.ID, &c.RunID, &c.DomainID, &c.UserID, &c.Domain, &c.Field, &c.RefID, &c.Detail,
+			&c.Old, &c.New, &c.State, &c.ByRun, &at}
+		if extra != nil {
+			dest = append(dest, extra(&c)...)
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("journal: reading changes: %w", err)
 		}
 		if c.Time, err = parseDateTime(nullToPtr(at), db.loc); err != nil {
