@@ -386,13 +386,19 @@ func (db *DB) PushAccepted(ctx context.Context, id, userID int64, desc string, b
 	return true, nil
 }
 
-// markUndone moves rows to undone by the undo run byRun.
+// markUndone moves rows to undone by the undo run byRun, with one UPDATE.
 func markUndone(ctx context.Context, x execer, byRun int64, ids []int64) error {
-	for _, u := range ids {
-		if _, err := x.ExecContext(ctx, "UPDATE `"+JournalChanges+"` SET `state` = ?, `by_run` = ? WHERE `id` = ? AND `state` IN (?, ?)",
-			StateUndone, byRun, u, StateApplied, StateSent); err != nil {
-			return fmt.Errorf("journal: marking change %d undone: %w", u, err)
-		}
+	if len(ids) == 0 {
+		return nil
+	}
+	args := []any{StateUndone, byRun}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	args = append(args, StateApplied, StateSent)
+	if _, err := x.ExecContext(ctx, "UPDATE `"+JournalChanges+"` SET `state` = ?, `by_run` = ? WHERE `id` IN ("+placeholders(len(ids))+") AND `state` IN (?, ?)",
+		args...); err != nil {
+		return fmt.Errorf("journal: marking changes %v undone: %w", ids, err)
 	}
 	return nil
 }

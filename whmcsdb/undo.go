@@ -164,6 +164,7 @@ func (db *DB) ApplyUndo(ctx context.Context, u Undo) (err error) {
 		}
 	}()
 	var undone []int64
+	var back []JournalChange // the undo run's rows
 	for _, c := range u.Reverts {
 		var q, what string
 		switch c.Field {
@@ -182,12 +183,13 @@ func (db *DB) ApplyUndo(ctx context.Context, u Undo) (err error) {
 		if err := execGuarded(ctx, tx, what, q, rawOrNull(c.Old), id, rawOrNull(c.New)); err != nil {
 			return fail("%w", err)
 		}
-		back := c
-		back.ID, back.RunID, back.Old, back.New, back.State, back.ByRun, back.Time = 0, u.RunID, c.New, c.Old, StateApplied, 0, db.now()
-		if _, err := db.insertChange(ctx, tx, back); err != nil {
-			return fail("%w", err)
-		}
+		b := c
+		b.ID, b.RunID, b.Old, b.New, b.State, b.ByRun, b.Time = 0, u.RunID, c.New, c.Old, StateApplied, 0, db.now()
+		back = append(back, b)
 		undone = append(undone, c.ID)
+	}
+	if err := db.insertChanges(ctx, tx, back); err != nil {
+		return fail("%w", err)
 	}
 	if err := markUndone(ctx, tx, u.RunID, undone); err != nil {
 		return fail("%w", err)
