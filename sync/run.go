@@ -71,10 +71,15 @@ type Options struct {
 
 // checkLock calls o.LockCheck, if set, before a write (what: the write).
 func (o Options) checkLock(ctx context.Context, what string) error {
-	if o.LockCheck == nil {
+	return checkLock(ctx, o.LockCheck, what)
+}
+
+// checkLock calls check, if set, before a write (what: the write).
+func checkLock(ctx context.Context, check func(context.Context) error, what string) error {
+	if check == nil {
 		return nil
 	}
-	if err := o.LockCheck(ctx); err != nil {
+	if err := check(ctx); err != nil {
 		return fmt.Errorf("stopped before %s: %w", what, err)
 	}
 	return nil

@@ -278,11 +278,5 @@ func totals(rep *report.Report, plan UndoPlan, res *UndoResult) {
 
 // checkLock calls o.LockCheck, if set, before a write.
 func (o UndoOptions) checkLock(ctx context.Context, what string) error {
-	if o.LockCheck == nil {
-		return nil
-	}
-	if err := o.LockCheck(ctx); err != nil {
-		return fmt.Errorf("stopped before %s: %w", what, err)
-	}
-	return nil
+	return checkLock(ctx, o.LockCheck, what)
 }
