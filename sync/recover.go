@@ -173,44 +173,39 @@ func finishPlanned(ctx context.Context, o Options, runID int64, rep *report.Repo
 			fail(c, "the registrar's reply is invalid ("+r.Record.Invalid.Error()+"); left for the next run")
 			continue
 		}
-		cur, known := RegistrarValue(c.Field, r.Record)
-		if known && cur == *c.New {
-			// The registrar holds the value: the write went through before
-			// the run stopped. Only its activity row and journal row.
-			done, err := o.DB.PushAccepted(ctx, c.ID, c.UserID, journalLogLine(c), runID, undone...)
-			if err != nil {
-				return f, err
+		// The registrar may hold the value already (the write went through
+		// before the run stopped): then only its activity row and journal
+		// row are written. Otherwise the write is sent now.
+		count := &f.Held
+		if cur, known := RegistrarValue(c.Field, r.Record); !known || cur != *c.New {
+			err := sendPush(ctx, o.Registrar, r.Record, kind, on, *c.New)
+			switch {
+			case err == nil:
+			case registrar.IsAccountLevel(err):
+				f.Account, f.Stopped = err, true
+				f.Left += len(planned) - (f.Held + f.Sent + f.Refused + f.Left)
+				return f, nil
+			case registrar.KindOf(err) == registrar.KindUnavailable:
+				f.Left++
+				fail(c, fmt.Sprintf("no reply from the registrar (%v); left for the next run", err))
+				continue
+			default:
+				if err := o.DB.PushFailed(ctx, c.ID, runID); err != nil {
+					return f, err
+				}
+				f.Refused++
+				fail(c, fmt.Sprintf("refused by the registrar: %v", err))
+				continue
 			}
-			if done {
-				f.Held++
-				addPushRow(rep, c)
-			}
-			continue
+			count = &f.Sent
 		}
-		err := sendPush(ctx, o.Registrar, r.Record, kind, on, *c.New)
-		switch {
-		case err == nil:
-			done, err := o.DB.PushAccepted(ctx, c.ID, c.UserID, journalLogLine(c), runID, undone...)
-			if err != nil {
-				return f, err
-			}
-			if done {
-				f.Sent++
-				addPushRow(rep, c)
-			}
-		case registrar.IsAccountLevel(err):
-			f.Account, f.Stopped = err, true
-			f.Left += len(planned) - (f.Held + f.Sent + f.Refused + f.Left)
-			return f, nil
-		case registrar.KindOf(err) == registrar.KindUnavailable:
-			f.Left++
-			fail(c, fmt.Sprintf("no reply from the registrar (%v); left for the next run", err))
-		default:
-			if err := o.DB.PushFailed(ctx, c.ID, runID); err != nil {
-				return f, err
-			}
-			f.Refused++
-			fail(c, fmt.Sprintf("refused by the registrar: %v", err))
+		done, err := o.DB.PushAccepted(ctx, c.ID, c.UserID, journalLogLine(c), runID, undone...)
+		if err != nil {
+			return f, err
+		}
+		if done {
+			*count++
+			addPushRow(rep, c)
 		}
 	}
 	return f, nil
