@@ -183,7 +183,7 @@ func finishPlanned(ctx context.Context, o Options, runID int64, rep *report.Repo
 			case err == nil:
 			case registrar.IsAccountLevel(err):
 				f.Account, f.Stopped = err, true
-				f.Left += len(planned) - (f.Held + f.Sent + f.Refused + f.Left)
+				f.Left = f.Found - (f.Held + f.Sent + f.Refused + f.Superseded)
 				return f, nil
 			case registrar.KindOf(err) == registrar.KindUnavailable:
 				f.Left++

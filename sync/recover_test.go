@@ -131,3 +131,53 @@ type privacyReg struct {
 func (p *privacyReg) SetPrivacy(ctx context.Context, rec registrar.Record, on bool) error {
 	return p.setPrivacy(ctx, rec, on)
 }
+
+// An account failure while finishing leaves the writes not yet finished
+// planned; those already settled (here one superseded) are not counted
+// as left.
+func TestFinishPlannedAccountStop(t *testing.T) {
+	e := newRTEnv(t)
+	ctx := context.Background()
+	db := e.db
+	if err := db.EnsureJournal(ctx); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := db.StartRun(ctx, whmcsdb.JournalRun{Registrar: "openprovider", Command: "sync"})
+	plan := func(domain string) int64 {
+		id, err := db.JournalPlanned(ctx, whmcsdb.JournalChange{RunID: old, DomainID: int64(len(domain)), UserID: 3, Domain: domain,
+			Field: whmcsdb.FieldAutoRenew, Old: whmcsdb.Str("off"), New: whmcsdb.Str("default")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	plan("later.com")
+	if _, err := db.PushAccepted(ctx, plan("later.com"), 3, "", 0); err != nil {
+		t.Fatal(err)
+	}
+	plan("a.com")
+	plan("b.com")
+	reg := &hookReg{
+		login: func(context.Context) error { return nil },
+		lookup: func(_ context.Context, names []string) (map[string]registrar.Result, error) {
+			out := map[string]registrar.Result{}
+			for _, n := range names {
+				out[n] = registrar.Result{Found: true, Record: registrar.Record{Name: n, UnicodeName: n, ID: "1", AutoRenew: registrar.AutoRenewOff}}
+			}
+			return out, nil
+		},
+		setAutoRenew: func(context.Context, registrar.Record, bool) error {
+			return &registrar.Error{Kind: registrar.KindAuth, Registrar: "openprovider", Message: "login refused"}
+		},
+	}
+	o := e.options(10)
+	o.Registrar = reg
+	now, _ := db.StartRun(ctx, whmcsdb.JournalRun{Registrar: "openprovider", Command: "sync"})
+	f, err := finishPlanned(ctx, o, now, report.NewSync("openprovider"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Found != 3 || f.Superseded != 1 || f.Left != 2 || !f.Stopped || f.Account == nil {
+		t.Errorf("finished %+v; want 3 found, 1 superseded, 2 left, stopped", f)
+	}
+}
