@@ -114,33 +114,20 @@ func compareContacts(ctx context.Context, o Options, domains []whmcsdb.Domain, r
 	}
 
 	// Each distinct contact once, with the client's concurrency.
-	conc := clientConcurrency(o)
 	have := map[string]registrar.Contact{}
 	readErr := map[string]error{}
 	var mu stdsync.Mutex
-	var accountErr error
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(conc)
-	for _, id := range ids {
-		g.Go(func() error {
-			c, err := cr.GetContact(gctx, id)
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err != nil && registrar.IsAccountLevel(err):
-				if accountErr == nil {
-					accountErr = err
-				}
-				return err // stops the other reads
-			case err != nil:
-				readErr[id] = err
-			default:
-				have[id] = c
-			}
-			return nil
-		})
-	}
-	_ = g.Wait()
+	accountErr := eachContact(ctx, clientConcurrency(o), ids, func(ctx context.Context, id string) error {
+		c, err := cr.GetContact(ctx, id)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			readErr[id] = err
+		} else {
+			have[id] = c
+		}
+		return err
+	})
 	if accountErr != nil {
 		out.Stops = append(out.Stops, contactStop{"registrant contacts not compared", accountErr})
 		return out, nil
@@ -213,31 +200,18 @@ func checkContactUsers(ctx context.Context, o Options, cr registrar.Contacts, pl
 	if len(ids) == 0 {
 		return plans, nil, nil
 	}
-	conc := clientConcurrency(o)
 	users := map[string]ContactUsers{}
 	var mu stdsync.Mutex
-	var accountErr error
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(conc)
-	for _, id := range ids {
-		g.Go(func() error {
-			if gctx.Err() != nil || o.pastDeadline() {
-				return nil // not listed: not changed
-			}
-			names, err := cr.DomainsUsingContact(gctx, id)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil && registrar.IsAccountLevel(err) {
-				if accountErr == nil {
-					accountErr = err
-				}
-				return err // stops the other listings
-			}
-			users[id] = ContactUsers{Domains: names, Err: err}
-			return nil
-		})
-	}
-	_ = g.Wait()
+	accountErr := eachContact(ctx, clientConcurrency(o), ids, func(ctx context.Context, id string) error {
+		if o.pastDeadline() {
+			return nil // not listed: not changed
+		}
+		names, err := cr.DomainsUsingContact(ctx, id)
+		mu.Lock()
+		defer mu.Unlock()
+		users[id] = ContactUsers{Domains: names, Err: err}
+		return err
+	})
 	if accountErr != nil {
 		out := slices.Clone(plans)
 		for i := range out {
@@ -264,6 +238,27 @@ func checkContactUsers(ctx context.Context, o Options, cr registrar.Contacts, pl
 		}
 	}
 	return CheckContactUsers(plans, users, owners), nil, nil
+}
+
+// eachContact calls fn for each contact id, at most conc at a time. The
+// first account-level failure fn returns stops the calls not yet started
+// (as does ctx ending) and is returned; fn's other errors are its own to
+// keep.
+func eachContact(ctx context.Context, conc int, ids []string, fn func(ctx context.Context, id string) error) (accountErr error) {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(conc)
+	for _, id := range ids {
+		g.Go(func() error {
+			if gctx.Err() != nil {
+				return nil // stopped: not asked
+			}
+			if err := fn(gctx, id); err != nil && registrar.IsAccountLevel(err) {
+				return err // (the group's first error: Wait returns it)
+			}
+			return nil
+		})
+	}
+	return g.Wait()
 }
 
 // writeContacts applies the update and replace plans, bounded by the
