@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 
@@ -32,30 +33,18 @@ func (l *loader) validate(cfg *Config) {
 	if op == nil && cfg.Registrars.Odr == nil {
 		l.problem("registrars: no registrar configured: add registrars.openprovider (username, password) or set %s and %s", EnvOpenproviderUsername, EnvOpenproviderPassword)
 	} else if op != nil {
-		if u, err := url.Parse(op.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			l.keyProblem("registrars.openprovider.url", "%q is not an http(s) URL", op.URL)
-		}
+		l.validateURL("registrars.openprovider", op.URL)
 		if op.Username == "" {
 			l.keyProblem("registrars.openprovider.username", "required (or set %s)", EnvOpenproviderUsername)
 		}
 		if op.Password == "" {
 			l.keyProblem("registrars.openprovider.password", "required (or set %s)", EnvOpenproviderPassword)
 		}
-		if op.RateLimit < 0 {
-			l.keyProblem("registrars.openprovider.rate_limit", "must not be negative, got %g", op.RateLimit)
-		}
-		if op.Concurrency < 0 {
-			l.keyProblem("registrars.openprovider.concurrency", "must not be negative, got %d", op.Concurrency)
-		}
-		if op.Timeout < 0 {
-			l.keyProblem("registrars.openprovider.timeout", "must not be negative, got %s", op.Timeout)
-		}
+		l.validateLimits("registrars.openprovider", op.RateLimit, op.Concurrency, op.Timeout)
 	}
 
 	if o := cfg.Registrars.Odr; o != nil {
-		if u, err := url.Parse(o.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			l.keyProblem("registrars.odr.url", "%q is not an http(s) URL", o.URL)
-		}
+		l.validateURL("registrars.odr", o.URL)
 		if o.APIKey == "" {
 			l.keyProblem("registrars.odr.api_key", "required (or set %s)", EnvODRAPIKey)
 		}
@@ -72,15 +61,7 @@ func (l *loader) validate(cfg *Config) {
 				l.keyProblem(fmt.Sprintf("registrars.odr.modules[%d]", i), "%q is the Openprovider module", m)
 			}
 		}
-		if o.RateLimit < 0 {
-			l.keyProblem("registrars.odr.rate_limit", "must not be negative, got %g", o.RateLimit)
-		}
-		if o.Concurrency < 0 {
-			l.keyProblem("registrars.odr.concurrency", "must not be negative, got %d", o.Concurrency)
-		}
-		if o.Timeout < 0 {
-			l.keyProblem("registrars.odr.timeout", "must not be negative, got %s", o.Timeout)
-		}
+		l.validateLimits("registrars.odr", o.RateLimit, o.Concurrency, o.Timeout)
 	}
 	if cfg.Journal.Keep < 0 {
 		l.keyProblem("journal.keep", "must not be negative (days; 0 keeps every run), got %d", cfg.Journal.Keep)
@@ -139,6 +120,28 @@ func (l *loader) validate(cfg *Config) {
 		l.validateOverride(cfg, name)
 	}
 	l.validateTransport(cfg) // transport.go
+}
+
+// validateURL checks a registrar section's url (key: the section, e.g.
+// "registrars.odr").
+func (l *loader) validateURL(key, raw string) {
+	if u, err := url.Parse(raw); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		l.keyProblem(key+".url", "%q is not an http(s) URL", raw)
+	}
+}
+
+// validateLimits checks a registrar section's rate_limit, concurrency and
+// timeout, none of which may be negative (key: the section).
+func (l *loader) validateLimits(key string, rateLimit float64, concurrency int, timeout time.Duration) {
+	if rateLimit < 0 {
+		l.keyProblem(key+".rate_limit", "must not be negative, got %g", rateLimit)
+	}
+	if concurrency < 0 {
+		l.keyProblem(key+".concurrency", "must not be negative, got %d", concurrency)
+	}
+	if timeout < 0 {
+		l.keyProblem(key+".timeout", "must not be negative, got %s", timeout)
+	}
 }
 
 // errorLines splits an errors.Join-ed error into its messages.
