@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/domainsync/domainsync/cmd/config"
+	"github.com/domainsync/domainsync/cmd/config/configtest"
 )
 
 // update rewrites golden files instead of comparing: go test ./cmd -run TestConfigCommand -update
@@ -57,11 +58,11 @@ func TestConfigCommand(t *testing.T) {
 		}},
 		{name: "env", env: map[string]string{
 			config.EnvConfig:               "$DIR/domainsync.yaml",
-			config.EnvDBDSN:                "env:" + secretEnvDSN + "@unix(/run/mysqld/mysqld.sock)/whmcs",
+			config.EnvDBDSN:                "env:" + configtest.SecretEnvDSN + "@unix(/run/mysqld/mysqld.sock)/whmcs",
 			config.EnvOpenproviderURL:      "https://api.openprovider.eu",
 			config.EnvOpenproviderUsername: "env-user",
-			config.EnvOpenproviderPassword: secretEnvOP,
-			config.EnvSMTPPassword:         secretEnvSMTP,
+			config.EnvOpenproviderPassword: configtest.SecretEnvOP,
+			config.EnvSMTPPassword:         configtest.SecretEnvSMTP,
 		}, exit: ExitOK, want: []string{
 			"# configuration file: $DIR/domainsync.yaml  (env DOMAINSYNC_CONFIG)",
 			"whmcs.dsn = env:****@unix(/run/mysqld/mysqld.sock)/whmcs  (env DOMAINSYNC_DB_DSN)",
@@ -81,9 +82,9 @@ func TestConfigCommand(t *testing.T) {
 				"sync.due_date = true  (default)",
 			}},
 		{name: "env-only", env: map[string]string{
-			config.EnvDBDSN:                "env:" + secretEnvDSN + "@tcp(db.example:3306)/whmcs",
+			config.EnvDBDSN:                "env:" + configtest.SecretEnvDSN + "@tcp(db.example:3306)/whmcs",
 			config.EnvOpenproviderUsername: "env-user",
-			config.EnvOpenproviderPassword: secretEnvOP,
+			config.EnvOpenproviderPassword: configtest.SecretEnvOP,
 		}, args: []string{"--batch-size", "10"}, exit: ExitOK, want: []string{
 			"# configuration file: none (environment and flags only)",
 			"whmcs.dsn = env:****@tcp(db.example:3306)/whmcs  (env DOMAINSYNC_DB_DSN)",
@@ -139,7 +140,7 @@ func TestConfigCommand(t *testing.T) {
 			got := fmt.Sprintf("$ domainsync %s\nexit %d\n--- stdout\n%s--- stderr\n%s",
 				strings.Join(args, " "), code, out.String(), errOut.String())
 			got = strings.ReplaceAll(got, dir, "$DIR")
-			assertNoSecret(t, "output", got)
+			configtest.AssertNoSecret(t, "output", got)
 			if code != tt.exit {
 				t.Errorf("exit %d, want %d\n%s", code, tt.exit, got)
 			}
@@ -182,7 +183,7 @@ func TestGoldenFilesHoldNoSecret(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		assertNoSecret(t, f, string(data))
+		configtest.AssertNoSecret(t, f, string(data))
 	}
 }
 

@@ -4,35 +4,12 @@ package cmd
 // (cmd/config): the same secrets, files and WHMCS fixture.
 
 import (
-	"encoding/hex"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/domainsync/domainsync/cmd/config/configtest"
 )
-
-// Secrets used by the tests: none of them may appear in any output or error.
-const (
-	secretDSNPass  = "dsn-pw-Xq7SECRET"
-	secretOPPass   = "op-pw-Kd9SECRET"
-	secretSMTPPass = "smtp-pw-Lm2SECRET"
-	secretEnvOP    = "env-op-pw-Vb4SECRET"
-	secretEnvSMTP  = "env-smtp-pw-Zt5SECRET"
-	secretEnvDSN   = "env-dsn-pw-Yh6SECRET"
-)
-
-var allSecrets = []string{secretDSNPass, secretOPPass, secretSMTPPass, secretEnvOP, secretEnvSMTP, secretEnvDSN}
-
-func assertNoSecret(t *testing.T, what, s string) {
-	t.Helper()
-	for _, sec := range allSecrets {
-		if strings.Contains(s, sec) || strings.Contains(s, hex.EncodeToString([]byte(sec))) {
-			t.Errorf("%s contains the secret %q:\n%s", what, sec, s)
-		}
-	}
-}
 
 // writeConfig writes a config file with mode 0600 into a fresh directory.
 func writeConfig(t *testing.T, content string) string {

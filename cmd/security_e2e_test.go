@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/domainsync/domainsync/cmd/config"
+	"github.com/domainsync/domainsync/cmd/config/configtest"
 	"github.com/domainsync/domainsync/registrar/odr/odrsim"
 	"github.com/domainsync/domainsync/registrar/openprovider/opsim"
 	"github.com/domainsync/domainsync/registrar/simhttp"
@@ -57,10 +58,10 @@ func TestPlainRegistrarURLRefusedFromEverySource(t *testing.T) {
 	t.Setenv(config.EnvODRAPISecret, "")
 	const dsn = "u:dsn-pw@tcp(127.0.0.1:3306)/whmcs"
 	op := func(url string) string {
-		return fmt.Sprintf("whmcs:\n  dsn: %q\nregistrars:\n  openprovider:\n    url: %q\n    username: u\n    password: %q\n", dsn, url, secretOPPass)
+		return fmt.Sprintf("whmcs:\n  dsn: %q\nregistrars:\n  openprovider:\n    url: %q\n    username: u\n    password: %q\n", dsn, url, configtest.SecretOPPass)
 	}
 	odrYAML := func(url string) string {
-		return fmt.Sprintf("whmcs:\n  dsn: %q\nregistrars:\n  odr:\n    url: %q\n    api_key: k\n    api_secret: %q\n", dsn, url, secretOPPass)
+		return fmt.Sprintf("whmcs:\n  dsn: %q\nregistrars:\n  odr:\n    url: %q\n    api_key: k\n    api_secret: %q\n", dsn, url, configtest.SecretOPPass)
 	}
 	// The WHMCS installation in test mode: the module's sandbox is plain http.
 	f := newWHMCS(t, moduleFile, "", "")
@@ -108,7 +109,7 @@ func TestPlainRegistrarURLRefusedFromEverySource(t *testing.T) {
 				if command == "check" && !strings.Contains(out.String(), "✗ config: ") {
 					t.Errorf("check does not list it as a failed check:\n%s", out.String())
 				}
-				assertNoSecret(t, "output", all)
+				configtest.AssertNoSecret(t, "output", all)
 				if strings.Contains(all, whmcsOPPass) {
 					t.Error("output shows the WHMCS registrar password")
 				}

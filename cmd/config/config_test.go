@@ -2,7 +2,6 @@ package config
 
 import (
 	"bytes"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,36 +13,17 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/domainsync/domainsync/cmd/config/configtest"
 )
-
-// Secrets used by the tests: none of them may appear in any output or error.
-const (
-	secretDSNPass  = "dsn-pw-Xq7SECRET"
-	secretOPPass   = "op-pw-Kd9SECRET"
-	secretSMTPPass = "smtp-pw-Lm2SECRET"
-	secretEnvOP    = "env-op-pw-Vb4SECRET"
-	secretEnvSMTP  = "env-smtp-pw-Zt5SECRET"
-	secretEnvDSN   = "env-dsn-pw-Yh6SECRET"
-)
-
-var allSecrets = []string{secretDSNPass, secretOPPass, secretSMTPPass, secretEnvOP, secretEnvSMTP, secretEnvDSN}
-
-func assertNoSecret(t *testing.T, what, s string) {
-	t.Helper()
-	for _, sec := range allSecrets {
-		if strings.Contains(s, sec) || strings.Contains(s, hex.EncodeToString([]byte(sec))) {
-			t.Errorf("%s contains the secret %q:\n%s", what, sec, s)
-		}
-	}
-}
 
 // minimalYAML is the least a usable file holds.
 const minimalYAML = `whmcs:
-  dsn: "whmcs:` + secretDSNPass + `@tcp(db.example:3306)/whmcs"
+  dsn: "whmcs:` + configtest.SecretDSNPass + `@tcp(db.example:3306)/whmcs"
 registrars:
   openprovider:
     username: reseller
-    password: ` + secretOPPass + `
+    password: ` + configtest.SecretOPPass + `
 `
 
 // writeConfig writes a config file with mode 0600 into a fresh directory.
@@ -95,7 +75,7 @@ report:
   smtp:
     host: mail.example
     username: mailer
-    password: ` + secretSMTPPass + `
+    password: ` + configtest.SecretSMTPPass + `
     tls: starttls
 `
 	path := writeConfig(t, fileYAML)
@@ -122,9 +102,9 @@ report:
 		{"file password masked", true, nil, nil, "report.smtp.password", "********", "file:16"},
 		{"env over file url", true, map[string]string{EnvOpenproviderURL: "https://env.example"}, nil, "registrars.openprovider.url", "https://env.example", "env " + EnvOpenproviderURL},
 		{"env over file username", true, map[string]string{EnvOpenproviderUsername: "envuser"}, nil, "registrars.openprovider.username", "envuser", "env " + EnvOpenproviderUsername},
-		{"env over file password", true, map[string]string{EnvOpenproviderPassword: secretEnvOP}, nil, "registrars.openprovider.password", "********", "env " + EnvOpenproviderPassword},
-		{"env over file smtp password", true, map[string]string{EnvSMTPPassword: secretEnvSMTP}, nil, "report.smtp.password", "********", "env " + EnvSMTPPassword},
-		{"env over file dsn", true, map[string]string{EnvDBDSN: "u:" + secretEnvDSN + "@unix(/run/mysqld/mysqld.sock)/w"}, nil, "whmcs.dsn", "u:****@unix(/run/mysqld/mysqld.sock)/w", "env " + EnvDBDSN},
+		{"env over file password", true, map[string]string{EnvOpenproviderPassword: configtest.SecretEnvOP}, nil, "registrars.openprovider.password", "********", "env " + EnvOpenproviderPassword},
+		{"env over file smtp password", true, map[string]string{EnvSMTPPassword: configtest.SecretEnvSMTP}, nil, "report.smtp.password", "********", "env " + EnvSMTPPassword},
+		{"env over file dsn", true, map[string]string{EnvDBDSN: "u:" + configtest.SecretEnvDSN + "@unix(/run/mysqld/mysqld.sock)/w"}, nil, "whmcs.dsn", "u:****@unix(/run/mysqld/mysqld.sock)/w", "env " + EnvDBDSN},
 		{"empty env is unset", true, map[string]string{EnvOpenproviderURL: ""}, nil, "registrars.openprovider.url", "https://file.example", "file:7"},
 		{"flag over file", true, nil, []FlagValue{{"batch-size", "sync.batch_size", "50"}}, "sync.batch_size", "50", "flag --batch-size"},
 		{"flag over default", false, nil, []FlagValue{{"update-interval", "sync.update_interval", "1d"}}, "sync.update_interval", "1d", "flag --update-interval"},
@@ -164,7 +144,7 @@ report:
 `)
 	cfg, _ := mustLoad(t, LoadOptions{Path: p})
 	op := cfg.Registrars.Openprovider
-	if op == nil || op.Timeout != 45*time.Second || op.RateLimit != 2.5 || op.Username != "reseller" || op.Password.Reveal() != secretOPPass {
+	if op == nil || op.Timeout != 45*time.Second || op.RateLimit != 2.5 || op.Username != "reseller" || op.Password.Reveal() != configtest.SecretOPPass {
 		t.Errorf("openprovider = %+v", op)
 	}
 	if cfg.Sync.UpdateInterval != 36*time.Hour || cfg.Sync.DueDateOffset != 0 || cfg.Sync.StatusMap["DEL"] != "Grace" || cfg.Sync.BatchSize != 200 {
@@ -173,7 +153,7 @@ report:
 	if cfg.Report.SMTP.TLS != TLSImplicit || cfg.Report.SMTP.Port != 465 {
 		t.Errorf("smtp = %+v", cfg.Report.SMTP)
 	}
-	if cfg.WHMCS.DSN.Reveal() != "whmcs:"+secretDSNPass+"@tcp(db.example:3306)/whmcs" {
+	if cfg.WHMCS.DSN.Reveal() != "whmcs:"+configtest.SecretDSNPass+"@tcp(db.example:3306)/whmcs" {
 		t.Errorf("dsn not kept for opening the database")
 	}
 }
@@ -242,7 +222,7 @@ func TestLoadErrors(t *testing.T) {
 			[]string{"registrars: no registrar configured"}},
 		{"env bad url", "", map[string]string{EnvOpenproviderURL: "ftp://x"}, nil,
 			[]string{`env DOMAINSYNC_OPENPROVIDER_URL: registrars.openprovider.url: "ftp://x" is not an http(s) URL`}},
-		{"env bad dsn", "", map[string]string{EnvDBDSN: "u:" + secretEnvDSN + "@tcp(h"}, nil,
+		{"env bad dsn", "", map[string]string{EnvDBDSN: "u:" + configtest.SecretEnvDSN + "@tcp(h"}, nil,
 			[]string{"env DOMAINSYNC_DB_DSN: whmcs.dsn: invalid DSN"}},
 		{"flag wrong type", "", nil, []FlagValue{{"batch-size", "sync.batch_size", "many"}},
 			[]string{`flag --batch-size: sync.batch_size: cannot use "many" as a whole number`}},
@@ -276,7 +256,7 @@ func TestLoadErrors(t *testing.T) {
 					t.Errorf("error lacks %q:\n%s", w, msg)
 				}
 			}
-			assertNoSecret(t, "error", msg)
+			configtest.AssertNoSecret(t, "error", msg)
 		})
 	}
 }
@@ -336,9 +316,9 @@ func TestFileSearch(t *testing.T) {
 // TestEnvOnly: no file at all is fine when the environment supplies enough.
 func TestEnvOnly(t *testing.T) {
 	env := map[string]string{
-		EnvDBDSN:                "whmcs:" + secretEnvDSN + "@tcp(127.0.0.1:3306)/whmcs",
+		EnvDBDSN:                "whmcs:" + configtest.SecretEnvDSN + "@tcp(127.0.0.1:3306)/whmcs",
 		EnvOpenproviderUsername: "reseller",
-		EnvOpenproviderPassword: secretEnvOP,
+		EnvOpenproviderPassword: configtest.SecretEnvOP,
 	}
 	cfg, src := mustLoad(t, LoadOptions{Env: envOf(env), Search: []string{filepath.Join(t.TempDir(), "none.yaml")}})
 	if src.File != "" || cfg.Registrars.Openprovider == nil || cfg.Registrars.Openprovider.URL != DefaultOpenproviderURL {
@@ -363,7 +343,7 @@ func TestEnvOnly(t *testing.T) {
 // loader's errors and warnings shows a password.
 func TestSecretsMasked(t *testing.T) {
 	p := writeConfig(t, minimalYAML+`report:
-  smtp: {host: mail.example, username: u, password: `+secretSMTPPass+`, tls: starttls}
+  smtp: {host: mail.example, username: u, password: `+configtest.SecretSMTPPass+`, tls: starttls}
 `)
 	if err := os.Chmod(p, 0o644); err != nil {
 		t.Fatal(err)
@@ -382,7 +362,7 @@ func TestSecretsMasked(t *testing.T) {
 			fmt.Sprintf(verb, cfg.Report), fmt.Sprintf(verb, cfg.Report.SMTP.Password), fmt.Sprintf(verb, cfg.WHMCS.DSN))
 	}
 	for i, o := range outs {
-		assertNoSecret(t, fmt.Sprintf("output %d", i), o)
+		configtest.AssertNoSecret(t, fmt.Sprintf("output %d", i), o)
 	}
 	if !strings.Contains(cfg.String(), "whmcs.dsn = whmcs:****@tcp(db.example:3306)/whmcs") || !strings.Contains(cfg.String(), "report.smtp.password = ********") {
 		t.Errorf("String():\n%s", cfg)
@@ -401,7 +381,7 @@ func TestPermissionWarning(t *testing.T) {
 		{"0644 with password", minimalYAML, 0o644, nil, true},
 		{"0640 with password", minimalYAML, 0o640, nil, true},
 		{"0600 with password", minimalYAML, 0o600, nil, false},
-		{"0644 without secrets", noSecret, 0o644, map[string]string{EnvOpenproviderPassword: secretEnvOP}, false},
+		{"0644 without secrets", noSecret, 0o644, map[string]string{EnvOpenproviderPassword: configtest.SecretEnvOP}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -420,7 +400,7 @@ func TestPermissionWarning(t *testing.T) {
 			if !strings.Contains(w, p) || !strings.Contains(w, "chmod 600 "+p) || !strings.Contains(w, "registrars.openprovider.password") || !strings.Contains(w, "whmcs.dsn") {
 				t.Errorf("warning %q", w)
 			}
-			assertNoSecret(t, "warning", w)
+			configtest.AssertNoSecret(t, "warning", w)
 		})
 	}
 }
@@ -431,7 +411,7 @@ func TestClearTextSMTPPasswordWarning(t *testing.T) {
 		warn      bool
 	}{{"mail.example", "none", true}, {"127.0.0.1", "none", false}, {"localhost", "none", false}, {"mail.example", "starttls", false}} {
 		p := writeConfig(t, minimalYAML+fmt.Sprintf("report:\n  smtp: {host: %s, username: u, tls: %s}\n", tt.host, tt.tls))
-		_, src := mustLoad(t, LoadOptions{Path: p, Env: envOf(map[string]string{EnvSMTPPassword: secretEnvSMTP})})
+		_, src := mustLoad(t, LoadOptions{Path: p, Env: envOf(map[string]string{EnvSMTPPassword: configtest.SecretEnvSMTP})})
 		if got := len(src.Warnings) > 0; got != tt.warn {
 			t.Errorf("%s/%s: warnings %q", tt.host, tt.tls, src.Warnings)
 		}
@@ -503,27 +483,27 @@ func TestQuoteIfNeeded(t *testing.T) {
 func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte(minimalYAML))
 	f.Add([]byte(minimalYAML + "sync:\n  batch_size: abc\n  update_interval: 1d\n  statuses: [Active, {x: y}]\n"))
-	f.Add([]byte("whmcs: {dsn: 'u:" + secretDSNPass + "@tcp(h'}\nregistrars: {openprovider: {password: [" + secretOPPass + "]}}\n"))
+	f.Add([]byte("whmcs: {dsn: 'u:" + configtest.SecretDSNPass + "@tcp(h'}\nregistrars: {openprovider: {password: [" + configtest.SecretOPPass + "]}}\n"))
 	f.Add([]byte("a: &x {b: *x}\n"))
 	f.Add([]byte("<<: {whmcs: {dir: /x}}\nregistrars:\n  openprovider: ~\n"))
 	f.Add([]byte("- 1\n- 2\n"))
 	f.Add([]byte("---\n---\n"))
-	f.Add([]byte("report:\n  smtp: {port: 1.5e3, password: \"" + secretSMTPPass + "\", tls: 7}\n  to: !!binary aGVsbG8=\n"))
+	f.Add([]byte("report:\n  smtp: {port: 1.5e3, password: \"" + configtest.SecretSMTPPass + "\", tls: 7}\n  to: !!binary aGVsbG8=\n"))
 	f.Add([]byte("\xff\xfe"))
 	f.Add([]byte(minimalYAML + "    sync: {batch_size: 5, update_interval: 1d, status_map: {DEL: Grace}}\n  odr:\n    api_key: k\n    api_secret: s\n    modules: [odr, x]\n    sync:\n      statuses: [active]\n      update_interval: soon\n"))
 	f.Add([]byte(minimalYAML + "    sync: [1]\n  odr: {api_key: k, api_secret: s, sync: {batch_sise: 1, due_date: ~, statuses: ~}}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in := configInput{File: "/f/domainsync.yaml", FileSource: SourceFlag("config"), Data: data, Mode: 0o644,
-			Env: envOf(map[string]string{EnvSMTPPassword: secretEnvSMTP})}
+			Env: envOf(map[string]string{EnvSMTPPassword: configtest.SecretEnvSMTP})}
 		cfg, src, err := parseConfig(in)
-		envSecretInInput := bytes.Contains(data, []byte(secretEnvSMTP))
+		envSecretInInput := bytes.Contains(data, []byte(configtest.SecretEnvSMTP))
 		if err != nil {
-			if !envSecretInInput && strings.Contains(err.Error(), secretEnvSMTP) {
+			if !envSecretInInput && strings.Contains(err.Error(), configtest.SecretEnvSMTP) {
 				t.Errorf("error shows the environment's password:\n%v", err)
 			}
 			return
 		}
-		if !envSecretInInput && strings.Contains(strings.Join(src.Warnings, "\n"), secretEnvSMTP) {
+		if !envSecretInInput && strings.Contains(strings.Join(src.Warnings, "\n"), configtest.SecretEnvSMTP) {
 			t.Errorf("warnings show the environment's password: %q", src.Warnings)
 		}
 		for _, name := range []string{"openprovider", "odr"} {

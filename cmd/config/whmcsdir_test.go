@@ -125,7 +125,7 @@ func TestWHMCSWrongKey(t *testing.T) {
 	// With credentials from the environment the run can go on, warned.
 	cfg, src, err := Load(LoadOptions{
 		Flags:  []FlagValue{{Name: "whmcs", Key: "whmcs.dir", Value: f.Dir}},
-		Env:    envOf(map[string]string{EnvOpenproviderUsername: "u", EnvOpenproviderPassword: secretEnvOP}),
+		Env:    envOf(map[string]string{EnvOpenproviderUsername: "u", EnvOpenproviderPassword: configtest.SecretEnvOP}),
 		Search: []string{},
 	})
 	if err != nil {

@@ -6,6 +6,7 @@ package configtest
 
 import (
 	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -144,4 +145,29 @@ $mysql_charset = 'utf8';
 		whmcstest.SetConfig(t, db, k, v)
 	}
 	return f
+}
+
+// Secrets the configuration and command tests use: none of them may appear
+// in any output or error, plain or hex-encoded (AssertNoSecret).
+const (
+	SecretDSNPass  = "dsn-pw-Xq7SECRET"
+	SecretOPPass   = "op-pw-Kd9SECRET"
+	SecretSMTPPass = "smtp-pw-Lm2SECRET"
+	SecretEnvOP    = "env-op-pw-Vb4SECRET"
+	SecretEnvSMTP  = "env-smtp-pw-Zt5SECRET"
+	SecretEnvDSN   = "env-dsn-pw-Yh6SECRET"
+)
+
+// AllSecrets are the Secret constants.
+var AllSecrets = []string{SecretDSNPass, SecretOPPass, SecretSMTPPass, SecretEnvOP, SecretEnvSMTP, SecretEnvDSN}
+
+// AssertNoSecret fails t when s (what: which output) holds one of
+// AllSecrets, plain or hex-encoded.
+func AssertNoSecret(t testing.TB, what, s string) {
+	t.Helper()
+	for _, sec := range AllSecrets {
+		if strings.Contains(s, sec) || strings.Contains(s, hex.EncodeToString([]byte(sec))) {
+			t.Errorf("%s contains the secret %q:\n%s", what, sec, s)
+		}
+	}
 }
